@@ -1,0 +1,70 @@
+// The exception types of cf, mirroring Python's concurrent.futures.
+//
+// Python                         C++
+// concurrent.futures.Error    -> cf::Error (a std::runtime_error)
+// CancelledError              -> cf::CancelledError
+// TimeoutError                -> cf::TimeoutError
+// InvalidStateError           -> cf::InvalidStateError
+// BrokenExecutor(RuntimeError)-> cf::BrokenExecutor
+// thread.BrokenThreadPool     -> cf::BrokenThreadPool
+// process.BrokenProcessPool   -> cf::BrokenProcessPool
+// RuntimeError on submit after shutdown -> cf::ShutdownError
+// ValueError for bad arguments          -> std::invalid_argument
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace cf {
+
+/// Base of every error cf raises itself (Python: concurrent.futures.Error).
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// result()/exception() of a cancelled future.
+class CancelledError : public Error {
+ public:
+  CancelledError() : Error("the future was cancelled") {}
+};
+
+/// A wait (result, as_completed, map) ran past its timeout.
+class TimeoutError : public Error {
+ public:
+  TimeoutError() : Error("the future did not finish within the timeout") {}
+  explicit TimeoutError(const std::string& message) : Error(message) {}
+};
+
+/// set_result()/set_exception() on a future that is already done.
+class InvalidStateError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// submit() on an executor after shutdown() (Python raises a plain RuntimeError).
+class ShutdownError : public Error {
+ public:
+  ShutdownError() : Error("cannot schedule new futures after shutdown") {}
+};
+
+/// An executor can no longer run work (Python: BrokenExecutor, a RuntimeError).
+class BrokenExecutor : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A thread initializer failed; the pool is not usable any more.
+class BrokenThreadPool : public BrokenExecutor {
+ public:
+  BrokenThreadPool()
+      : BrokenExecutor("A thread initializer failed, the thread pool is not usable anymore") {}
+};
+
+/// A worker process died or could not be used; the pool is not usable any more.
+class BrokenProcessPool : public BrokenExecutor {
+ public:
+  using BrokenExecutor::BrokenExecutor;
+};
+
+}  // namespace cf

@@ -1,0 +1,171 @@
+// What Executor.map returns: results in input order, produced lazily (Python: executor.map).
+//
+//   for (int square : pool.map(square_of, numbers)) ...            // one range
+//   for (int sum : pool.map(add, xs, ys, cf::MapOptions{.timeout = 2s})) ...  // zipped, with deadline
+//
+// Every call is submitted by map() itself; iteration waits for each result in turn. A call's
+// exception is thrown by the step that reaches its position, after the earlier results. The
+// timeout is one deadline counted from the map() call, not per item. When a call fails, the
+// deadline passes or the range is destroyed early, every call that has not started is cancelled
+// and the range ends (CPython <= 3.14 behaviour).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cf/future.hpp"
+
+namespace cf {
+
+/// Keyword arguments of map(): pass as the last argument.
+struct MapOptions {
+  /// One overall deadline, counted from the map() call; none by default.
+  std::optional<std::chrono::nanoseconds> timeout;
+  /// Items sent to a worker process per task; >= 1. Thread pools accept and ignore it.
+  int chunksize = 1;
+};
+
+/// The lazily-evaluated results of map(), in input order. Single-pass.
+template <class R>
+class MapResult {
+  static_assert(!std::is_void_v<R>, "map() needs a function that returns a value; use submit() for void calls");
+
+ public:
+  class iterator {
+   public:
+    using value_type = R;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    /// Waits for this position's result (or throws its exception, or TimeoutError).
+    R& operator*() const { return owner_->current(); }
+    iterator& operator++() {
+      owner_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+   private:
+    friend class MapResult;
+    explicit iterator(MapResult* owner) : owner_(owner) {}
+    bool at_end() const { return owner_->at_end(); }
+    MapResult* owner_ = nullptr;
+  };
+  friend class iterator;
+
+  MapResult(std::vector<Future<R>> futures, std::optional<detail::Clock::time_point> deadline)
+      : futures_(std::move(futures)), deadline_(deadline) {}
+  MapResult(MapResult&&) noexcept = default;
+  MapResult& operator=(MapResult&&) = delete;
+  /// Cancels the calls that have not started yet.
+  ~MapResult() { cancel_from(next_); }
+
+  iterator begin() { return iterator(this); }
+  std::default_sentinel_t end() const { return {}; }
+  /// Number of calls submitted.
+  std::size_t size() const noexcept { return futures_.size(); }
+
+ private:
+  bool at_end() const noexcept { return failed_ || next_ >= futures_.size(); }
+
+  R& current() {
+    if (!current_) current_.emplace(take(next_));
+    return *current_;
+  }
+
+  void advance() {
+    if (!current_ && !at_end()) take(next_);  // ++ without * still consumes (and checks) the result
+    current_.reset();
+    ++next_;
+  }
+
+  R take(std::size_t index) {
+    if (at_end()) throw std::out_of_range("cf::MapResult: read past the end");
+    auto& future = futures_[index];
+    try {
+      if (deadline_) {
+        const auto remaining = *deadline_ - detail::Clock::now();
+        future.result(remaining);
+      } else {
+        future.result();
+      }
+    } catch (...) {
+      failed_ = true;
+      cancel_from(index);  // includes the awaited call itself on timeout (CPython gh-95166)
+      throw;
+    }
+    R value = std::move(future.typed_state().value());
+    future = Future<R>(std::shared_ptr<detail::State<R>>());  // keep no reference to yielded results
+    return value;
+  }
+
+  void cancel_from(std::size_t index) noexcept {
+    for (; index < futures_.size(); ++index) {
+      if (futures_[index].valid()) futures_[index].cancel();
+    }
+  }
+
+  std::vector<Future<R>> futures_;
+  std::optional<detail::Clock::time_point> deadline_;
+  std::size_t next_ = 0;
+  std::optional<R> current_;
+  bool failed_ = false;
+};
+
+namespace detail {
+
+template <class... Args>
+struct last_is_map_options : std::false_type {};
+template <class Last>
+struct last_is_map_options<Last> : std::is_same<std::remove_cvref_t<Last>, MapOptions> {};
+template <class First, class Second, class... Rest>
+struct last_is_map_options<First, Second, Rest...> : last_is_map_options<Second, Rest...> {};
+
+/// Calls `split(options, ranges...)`, taking MapOptions off the end of `args` if it is there.
+template <class Split, class... Args>
+decltype(auto) split_map_arguments(Split&& split, Args&&... args) {
+  if constexpr (last_is_map_options<Args...>::value) {
+    auto all = std::forward_as_tuple(std::forward<Args>(args)...);
+    return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+      return split(std::get<sizeof...(Args) - 1>(all), std::get<I>(all)...);
+    }(std::make_index_sequence<sizeof...(Args) - 1>{});
+  } else {
+    return split(MapOptions{}, std::forward<Args>(args)...);
+  }
+}
+
+/// Calls `visit(elements...)` for each position of the zipped ranges, until the shortest ends.
+template <class Visit, class... Ranges>
+void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
+  static_assert(sizeof...(Ranges) > 0, "map() needs at least one range of arguments");
+  auto its = std::make_tuple(std::ranges::begin(ranges)...);
+  const auto ends = std::make_tuple(std::ranges::end(ranges)...);
+  auto any_at_end = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return ((std::get<I>(its) == std::get<I>(ends)) || ...);
+  };
+  constexpr auto indices = std::index_sequence_for<Ranges...>{};
+  while (!any_at_end(indices)) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      visit(*std::get<I>(its)...);
+      (++std::get<I>(its), ...);
+    }(indices);
+  }
+}
+
+/// The deadline for a map() call made now.
+inline std::optional<Clock::time_point> map_deadline(const MapOptions& options) {
+  if (!options.timeout) return std::nullopt;
+  return Clock::now() + std::chrono::ceil<Clock::duration>(*options.timeout);
+}
+
+}  // namespace detail
+
+}  // namespace cf

@@ -1,0 +1,208 @@
+#include "cf/detail/future_state.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include "cf/detail/work_item.hpp"
+#include "cf/exceptions.hpp"
+#include "cf/future.hpp"
+#include "cf/log.hpp"
+
+namespace cf::detail {
+namespace {
+
+constexpr int kSpinsBeforeSleep = 128;
+
+const char* python_state_name(Status s) {
+  switch (s) {
+    case Status::Pending: return "PENDING";
+    case Status::Running: return "RUNNING";
+    case Status::Cancelled: return "CANCELLED";
+    case Status::Completing:
+    case Status::Finished: return "FINISHED";
+  }
+  return "UNKNOWN";
+}
+
+std::string exception_type_name(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return demangle(typeid(e).name());
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+std::string demangle(const char* mangled_name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> readable(abi::__cxa_demangle(mangled_name, nullptr, nullptr, &status),
+                                                  std::free);
+  return status == 0 && readable ? std::string(readable.get()) : std::string(mangled_name);
+}
+
+bool StateBase::try_start() noexcept {
+  std::uint32_t word = word_.load(std::memory_order_relaxed);
+  while (status_of(word) == Status::Pending) {
+    const std::uint32_t running = (word & ~kStatusMask) | static_cast<std::uint32_t>(Status::Running);
+    if (word_.compare_exchange_weak(word, running, std::memory_order_acq_rel, std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+bool StateBase::set_running_or_notify_cancel() {
+  if (try_start()) return true;
+  const Status s = status();
+  if (s == Status::Cancelled) return false;
+  char address[32];
+  std::snprintf(address, sizeof address, "%p", static_cast<const void*>(this));
+  log(LogLevel::Critical, std::string("Future ") + address + " in unexpected state: " + python_state_name(s));
+  throw std::runtime_error("Future in unexpected state");
+}
+
+bool StateBase::try_begin_completion() noexcept {
+  std::uint32_t word = word_.load(std::memory_order_relaxed);
+  for (;;) {
+    const Status s = status_of(word);
+    if (s != Status::Pending && s != Status::Running) return false;
+    const std::uint32_t completing = (word & ~kStatusMask) | static_cast<std::uint32_t>(Status::Completing);
+    if (word_.compare_exchange_weak(word, completing, std::memory_order_acquire, std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+}
+
+bool StateBase::cancel() {
+  std::uint32_t word = word_.load(std::memory_order_acquire);
+  for (;;) {
+    const Status s = status_of(word);
+    if (s == Status::Cancelled) return true;
+    if (s != Status::Pending) return false;
+    const std::uint32_t completing = (word & ~kStatusMask) | static_cast<std::uint32_t>(Status::Completing);
+    if (word_.compare_exchange_weak(word, completing, std::memory_order_acquire, std::memory_order_acquire)) break;
+  }
+  finish(Status::Cancelled);
+  return true;
+}
+
+void StateBase::publish() { finish(Status::Finished); }
+
+void StateBase::finish(Status final_status) {
+  // Release: the value or exception written while Completing becomes visible with the status.
+  const std::uint32_t old = word_.exchange(static_cast<std::uint32_t>(final_status), std::memory_order_acq_rel);
+  if (old & kSleepersBit) futex_wake_all(word_);
+  if (old & kListenersBit) {
+    std::vector<std::pair<std::uint64_t, Listener>> to_run;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      to_run.swap(listeners_);
+    }
+    for (auto& [id, listener] : to_run) listener(*this);
+  }
+}
+
+void StateBase::throw_invalid_state() const {
+  throw InvalidStateError(std::string(python_state_name(status())) + ": " + repr());
+}
+
+bool StateBase::wait_done(const Clock::time_point* deadline) const {
+  for (int i = 0; i < kSpinsBeforeSleep; ++i) {
+    if (done()) return true;
+    spin_pause(i);
+  }
+  for (;;) {
+    std::uint32_t word = word_.load(std::memory_order_acquire);
+    if (is_done(status_of(word))) return true;
+    if (!(word & kSleepersBit)) {
+      if (!word_.compare_exchange_weak(word, word | kSleepersBit, std::memory_order_acquire,
+                                       std::memory_order_acquire)) {
+        continue;
+      }
+      word |= kSleepersBit;
+    }
+    if (!futex_wait(word_, word, deadline)) return done();
+  }
+}
+
+std::optional<std::uint64_t> StateBase::add_listener(Listener listener) {
+  std::lock_guard lock(listeners_mutex_);
+  std::uint32_t word = word_.load(std::memory_order_acquire);
+  do {
+    if (is_done(status_of(word))) return std::nullopt;
+  } while (!word_.compare_exchange_weak(word, word | kListenersBit, std::memory_order_acq_rel,
+                                        std::memory_order_acquire));
+  // finish() takes listeners_mutex_ after clearing the bit, so it sees this entry.
+  const std::uint64_t id = next_listener_id_++;
+  listeners_.emplace_back(id, std::move(listener));
+  return id;
+}
+
+void StateBase::remove_listener(std::uint64_t id) {
+  std::lock_guard lock(listeners_mutex_);
+  std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
+}
+
+std::string StateBase::repr() const {
+  char address[32];
+  std::snprintf(address, sizeof address, "%p", static_cast<const void*>(this));
+  std::string text = std::string("<Future at ") + address + " state=";
+  switch (status()) {
+    case Status::Pending: return text + "pending>";
+    case Status::Running: return text + "running>";
+    case Status::Cancelled: return text + "cancelled>";
+    case Status::Completing: return text + "finished>";
+    case Status::Finished:
+      if (error_) return text + "finished raised " + exception_type_name(error_) + ">";
+      return text + "finished returned " + result_type_name() + ">";
+  }
+  return text + "unknown>";
+}
+
+void fail_work_item(WorkItem& item, const std::exception_ptr& error) {
+  StateBase& state = item.state();
+  if (!state.try_begin_completion()) return;
+  state.store_exception(error);
+  state.publish();
+}
+
+}  // namespace cf::detail
+
+namespace cf {
+
+void AnyFuture::set_exception(std::exception_ptr error) const {
+  if (!error) throw std::invalid_argument("set_exception() needs an exception (got a null exception_ptr)");
+  if (!state_->try_begin_completion()) state_->throw_invalid_state();
+  state_->store_exception(std::move(error));
+  state_->publish();
+}
+
+void AnyFuture::wait_outcome(const detail::Clock::time_point* deadline) const {
+  if (!state_->wait_done(deadline)) throw TimeoutError();
+  if (state_->status() == detail::Status::Cancelled) throw CancelledError();
+}
+
+std::exception_ptr AnyFuture::exception_until(const detail::Clock::time_point* deadline) const {
+  wait_outcome(deadline);
+  return state_->error();
+}
+
+namespace detail {
+
+void run_callback_reporting_errors(const StateBase& state, const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    log(LogLevel::Error, "exception calling callback for " + state.repr() + ": " + e.what());
+  } catch (...) {
+    log(LogLevel::Error, "exception calling callback for " + state.repr() + ": unknown exception");
+  }
+}
+
+}  // namespace detail
+}  // namespace cf
