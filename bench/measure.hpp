@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace bench {
@@ -49,11 +50,12 @@ class LatencySamples {
     samples_.push_back(Clock::now() - start);
   }
 
-  /// Sets the counters "median_us", "p99_us" and "samples".
-  void report(benchmark::State& state) {
-    state.counters["median_us"] = to_us(percentile(0.50));
-    state.counters["p99_us"] = to_us(percentile(0.99));
-    state.counters["samples"] = static_cast<double>(samples_.size());
+  /// Sets the counters "median_us", "p99_us" and "samples", each name after `prefix` (for
+  /// benchmarks that time several things in turn).
+  void report(benchmark::State& state, const std::string& prefix = {}) {
+    state.counters[prefix + "median_us"] = to_us(percentile(0.50));
+    state.counters[prefix + "p99_us"] = to_us(percentile(0.99));
+    state.counters[prefix + "samples"] = static_cast<double>(samples_.size());
   }
 
  private:

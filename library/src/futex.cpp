@@ -37,14 +37,20 @@ void futex_wake_all(std::atomic<std::uint32_t>& word) {
   syscall(SYS_futex, address_of(word), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 }
 
-void spin_pause(int iteration) {
-  if (iteration % 16 == 15) {
-    std::this_thread::yield();
-  } else {
+bool SpinWait::next() noexcept {
+  if (++steps_ % 16 != 0) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+    return true;
   }
+  // Every 16th step: check the time, and yield, so that a spinner sharing its CPU with the thread
+  // it waits for lets that thread run.
+  const auto now = Clock::now();
+  if (steps_ == 16) deadline_ = now + budget_;
+  if (now >= deadline_) return false;
+  std::this_thread::yield();
+  return true;
 }
 
 }  // namespace cf::detail

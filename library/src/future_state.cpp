@@ -15,7 +15,9 @@
 namespace cf::detail {
 namespace {
 
-constexpr int kSpinsBeforeSleep = 128;
+// How long result() and exception() spin before sleeping: long enough to catch a short task, and to
+// spare the waking thread a futex wake (and us a slow wake-up) when the result comes soon.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 
 const char* python_state_name(Status s) {
   switch (s) {
@@ -98,12 +100,16 @@ void StateBase::finish(Status final_status) {
   const std::uint32_t old = word_.exchange(static_cast<std::uint32_t>(final_status), std::memory_order_acq_rel);
   if (old & kSleepersBit) futex_wake_all(word_);
   if (old & kListenersBit) {
-    std::vector<std::pair<std::uint64_t, Listener>> to_run;
+    std::vector<RegisteredListener> to_run;
     {
       std::lock_guard lock(listeners_mutex_);
       to_run.swap(listeners_);
     }
-    for (auto& [id, listener] : to_run) listener(*this);
+    for (const ListenerKind kind : {ListenerKind::Waiter, ListenerKind::Callback}) {
+      for (auto& entry : to_run) {
+        if (entry.kind == kind) entry.listener(*this);
+      }
+    }
   }
 }
 
@@ -112,9 +118,9 @@ void StateBase::throw_invalid_state() const {
 }
 
 bool StateBase::wait_done(const Clock::time_point* deadline) const {
-  for (int i = 0; i < kSpinsBeforeSleep; ++i) {
+  if (done()) return true;
+  for (SpinWait spin(kSpinBeforeSleep); spin.next();) {
     if (done()) return true;
-    spin_pause(i);
   }
   for (;;) {
     std::uint32_t word = word_.load(std::memory_order_acquire);
@@ -130,22 +136,22 @@ bool StateBase::wait_done(const Clock::time_point* deadline) const {
   }
 }
 
-std::optional<std::uint64_t> StateBase::add_listener(Listener listener) {
+std::optional<std::uint64_t> StateBase::add_listener(Listener listener, ListenerKind kind) {
   std::lock_guard lock(listeners_mutex_);
   std::uint32_t word = word_.load(std::memory_order_acquire);
   do {
     if (is_done(status_of(word))) return std::nullopt;
-  } while (!word_.compare_exchange_weak(word, word | kListenersBit, std::memory_order_acq_rel,
-                                        std::memory_order_acquire));
+  } while (
+      !word_.compare_exchange_weak(word, word | kListenersBit, std::memory_order_acq_rel, std::memory_order_acquire));
   // finish() takes listeners_mutex_ after clearing the bit, so it sees this entry.
   const std::uint64_t id = next_listener_id_++;
-  listeners_.emplace_back(id, std::move(listener));
+  listeners_.push_back({id, kind, std::move(listener)});
   return id;
 }
 
 void StateBase::remove_listener(std::uint64_t id) {
   std::lock_guard lock(listeners_mutex_);
-  std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
+  std::erase_if(listeners_, [id](const auto& entry) { return entry.id == id; });
 }
 
 std::string StateBase::repr() const {

@@ -35,7 +35,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
 
   int worker_count() {
     std::lock_guard lock(mutex_);
-    return static_cast<int>(threads_.size());
+    return started_;
   }
 
   void enqueue(std::shared_ptr<WorkItem> item) {
@@ -47,11 +47,13 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       queue_.push_back(std::move(item));
       queued_.store(queue_.size(), std::memory_order_relaxed);
       // Python's rule: start a thread only if no idle worker is left to take this item.
-      if (static_cast<std::size_t>(idle_.load(std::memory_order_acquire)) < queue_.size() &&
-          static_cast<int>(threads_.size()) < max_workers_) {
+      if (static_cast<std::size_t>(idle_.load(std::memory_order_acquire)) < queue_.size() && started_ < max_workers_) {
         start_worker_locked();
       }
-      wake_sleeper = sleeping_ > 0;
+      // A worker spinning in take() will take an item without being woken: wake sleepers only
+      // for what the spinners cannot cover (a futex wake costs more than the tiny tasks).
+      wake_sleeper =
+          sleeping_ > 0 && queue_.size() > static_cast<std::size_t>(spinning_.load(std::memory_order_relaxed));
     }
     if (wake_sleeper) work_available_.notify_one();
   }
@@ -67,13 +69,16 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       }
     }
     work_available_.notify_all();
-    for (auto& item : cancelled) item->state().cancel();
+    for (auto& item : cancelled) {
+      item->state().cancel();
+      item->execute();  // runs nothing now; drops the callable and its arguments (bpo-16284)
+    }
     if (wait) join_workers();
   }
 
  private:
   void start_worker_locked() {
-    const int index = static_cast<int>(threads_.size());
+    const int index = started_++;
     idle_.fetch_add(1, std::memory_order_relaxed);  // born idle: it will take the queued item
     threads_.emplace_back([self = shared_from_this(), index] { self->worker_main(index); });
   }
@@ -132,13 +137,15 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     }
     work_available_.notify_all();
     const auto error = std::make_exception_ptr(BrokenThreadPool());
-    for (auto& item : failed) fail_work_item(*item, error);
+    for (auto& item : failed) {
+      fail_work_item(*item, error);
+      item->execute();  // runs nothing now; drops the callable and its arguments (bpo-16284)
+    }
   }
 
   /// The next item, or null when the pool is shutting down (or broken) and the queue is empty.
   std::shared_ptr<WorkItem> take() {
-    // Spin briefly first: back-to-back submits then cost no system call to wake us.
-    for (int i = 0; i < kSpinsBeforeSleep && queued_.load(std::memory_order_relaxed) == 0; ++i) spin_pause(i);
+    if (std::shared_ptr<WorkItem> item = take_while_spinning()) return item;
     std::unique_lock lock(mutex_);
     while (queue_.empty()) {
       if (shutdown_ || broken_) return nullptr;
@@ -146,6 +153,29 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       work_available_.wait(lock);
       --sleeping_;
     }
+    return pop_locked();
+  }
+
+  /// Polls the queue briefly before take() sleeps: back-to-back submits then cost no system call
+  /// to wake us. Null if nothing came. A worker that loses an item to another keeps polling.
+  std::shared_ptr<WorkItem> take_while_spinning() {
+    spinning_.fetch_add(1, std::memory_order_relaxed);
+    for (SpinWait spin(kSpinBeforeSleep); spin.next();) {
+      if (queued_.load(std::memory_order_relaxed) > 0) {
+        std::lock_guard lock(mutex_);
+        if (!queue_.empty()) {
+          // Under the lock: an enqueue() that follows must not count on us any more.
+          spinning_.fetch_sub(1, std::memory_order_relaxed);
+          return pop_locked();
+        }
+      }
+    }
+    // Not under the lock: take() checks the queue under it before sleeping.
+    spinning_.fetch_sub(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+
+  std::shared_ptr<WorkItem> pop_locked() {
     std::shared_ptr<WorkItem> item = std::move(queue_.front());
     queue_.pop_front();
     queued_.store(queue_.size(), std::memory_order_relaxed);
@@ -153,7 +183,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     return item;
   }
 
-  static constexpr int kSpinsBeforeSleep = 256;
+  static constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 
   const int max_workers_;
   const std::string name_prefix_;
@@ -162,12 +192,14 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   std::mutex mutex_;  // guards everything below but the atomics
   std::condition_variable work_available_;
   std::deque<std::shared_ptr<WorkItem>> queue_;
-  std::vector<std::thread> threads_;
-  int sleeping_ = 0;  // workers blocked in work_available_
+  std::vector<std::thread> threads_;  // not yet joined
+  int started_ = 0;                   // threads ever started (they are never restarted)
+  int sleeping_ = 0;                  // workers blocked in work_available_
   bool shutdown_ = false;
   bool broken_ = false;
   std::atomic<std::size_t> queued_{0};  // queue_.size(), readable without the lock
   std::atomic<int> idle_{0};            // workers not running a call
+  std::atomic<int> spinning_{0};        // workers polling in take_while_spinning()
   std::mutex join_mutex_;
 };
 

@@ -8,12 +8,15 @@
 // BrokenExecutor(RuntimeError)-> cf::BrokenExecutor
 // thread.BrokenThreadPool     -> cf::BrokenThreadPool
 // process.BrokenProcessPool   -> cf::BrokenProcessPool
+// pickle.PicklingError / UnpicklingError -> cf::CodecError
+// process._RemoteTraceback (the cause)   -> cf::RemoteError
 // RuntimeError on submit after shutdown -> cf::ShutdownError
 // ValueError for bad arguments          -> std::invalid_argument
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace cf {
 
@@ -65,6 +68,36 @@ class BrokenThreadPool : public BrokenExecutor {
 class BrokenProcessPool : public BrokenExecutor {
  public:
   using BrokenExecutor::BrokenExecutor;
+};
+
+/// A value could not be encoded for, or decoded from, another process (cf::Codec).
+class CodecError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An exception raised in a worker process. Standard exception types come back as themselves,
+/// with a RemoteError nested in them (std::rethrow_if_nested) saying where they came from; any
+/// other type comes back as a RemoteError carrying the worker's type name, message and pid.
+class RemoteError : public Error {
+ public:
+  RemoteError(std::string type_name, std::string message, int pid)
+      : Error(type_name + ": " + message + " (raised in worker process " + std::to_string(pid) + ")"),
+        type_name_(std::move(type_name)),
+        message_(std::move(message)),
+        pid_(pid) {}
+
+  /// The exception's type in the worker, e.g. "MyError" or "int".
+  const std::string& type_name() const noexcept { return type_name_; }
+  /// Its what() in the worker (empty for a type that is not a std::exception).
+  const std::string& message() const noexcept { return message_; }
+  /// The worker's process id.
+  int pid() const noexcept { return pid_; }
+
+ private:
+  std::string type_name_;
+  std::string message_;
+  int pid_;
 };
 
 }  // namespace cf

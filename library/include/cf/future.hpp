@@ -127,7 +127,8 @@ class Future : public AnyFuture {
 
   /// Calls fn(future) once the future is done: at once, in this thread, if it already is;
   /// otherwise in the thread that completes or cancels it. Callbacks run in registration order,
-  /// outside any lock. One that throws is reported (cf::log) and the others still run.
+  /// outside any lock, after wait() and as_completed() have been notified. One that throws is
+  /// reported (cf::log) and the others still run.
   /// fn may also take no argument.
   template <class F>
   void add_done_callback(F fn) const;
@@ -184,7 +185,7 @@ void Future<T>::add_done_callback(F fn) const {
       }
     });
   };
-  if (!state_->add_listener(invoke)) invoke(*state_);
+  if (!state_->add_listener(invoke, detail::StateBase::ListenerKind::Callback)) invoke(*state_);
 }
 
 }  // namespace cf

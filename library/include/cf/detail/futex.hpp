@@ -13,13 +13,26 @@ using Clock = std::chrono::steady_clock;
 
 /// Sleeps while `word == expected`, until woken or `deadline` (nullptr: no deadline) passes.
 /// Returns false only when the deadline passed. Spurious wake-ups return true; callers re-check.
-bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                const Clock::time_point* deadline);
+bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const Clock::time_point* deadline);
 
 /// Wakes every thread sleeping in futex_wait on `word`.
 void futex_wake_all(std::atomic<std::uint32_t>& word);
 
-/// One step of a polite busy-wait: a CPU pause, and every so often a yield to other threads.
-void spin_pause(int iteration);
+/// A short busy-wait before sleeping, for waits that are usually over within microseconds: a
+/// thread asleep on an idle CPU can take tens of microseconds to wake up (more in a VM).
+///   for (SpinWait spin(20us); spin.next();) if (ready()) return;
+class SpinWait {
+ public:
+  /// Spins for about `budget` of wall-clock time in all.
+  explicit SpinWait(Clock::duration budget) noexcept : budget_(budget) {}
+  /// One step: a CPU pause, or every 16th step a yield to other threads. False once the budget
+  /// is spent.
+  bool next() noexcept;
+
+ private:
+  Clock::duration budget_;
+  Clock::time_point deadline_{};  // set at the first clock check: a short wait reads no clock
+  int steps_ = 0;
+};
 
 }  // namespace cf::detail

@@ -4,10 +4,10 @@
 
 #include <ranges>
 #include <type_traits>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "cf/detail/address_set.hpp"
 #include "cf/future.hpp"
 
 namespace cf::detail {
@@ -34,17 +34,18 @@ using future_in_range_t =
 /// The distinct futures of a range, in first-seen order (Python deduplicates into a set).
 template <class F, class R>
 std::vector<F> unique_futures(R&& range) {
-  std::vector<F> result;
-  std::unordered_set<const void*> seen;
-  if constexpr (std::ranges::sized_range<R>) {
-    result.reserve(std::ranges::size(range));
-    seen.reserve(std::ranges::size(range));
+  std::vector<F> all;
+  if constexpr (std::ranges::sized_range<R>) all.reserve(std::ranges::size(range));
+  for (const auto& element : range) all.push_back(future_of(element));
+
+  AddressSet seen(all.size());
+  std::vector<F> unique;
+  unique.reserve(all.size());
+  for (F& future : all) {
+    // A moved-from handle has no address: keep it, to fail where it is used, as before.
+    if (!future.valid() || seen.insert(future.id())) unique.push_back(std::move(future));
   }
-  for (const auto& element : range) {
-    const auto& future = future_of(element);
-    if (seen.insert(future.id()).second) result.push_back(future);
-  }
-  return result;
+  return unique;
 }
 
 }  // namespace cf::detail

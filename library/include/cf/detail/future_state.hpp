@@ -34,6 +34,9 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
  public:
   /// Runs once when the future becomes done; wait(), as_completed() and done-callbacks use it.
   using Listener = std::function<void(StateBase&)>;
+  /// Waiters (wait(), as_completed()) are notified before done-callbacks run, as in Python, so a
+  /// slow or blocking callback cannot hold them up.
+  enum class ListenerKind { Waiter, Callback };
 
   StateBase() = default;
   StateBase(const StateBase&) = delete;
@@ -65,7 +68,7 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   bool wait_done(const Clock::time_point* deadline) const;
 
   /// Registers `listener` and returns its id, or std::nullopt (not registered) if already done.
-  std::optional<std::uint64_t> add_listener(Listener listener);
+  std::optional<std::uint64_t> add_listener(Listener listener, ListenerKind kind = ListenerKind::Waiter);
   /// Unregisters a listener that has not run yet; a no-op if it ran or is running.
   void remove_listener(std::uint64_t id);
 
@@ -89,7 +92,12 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   mutable std::atomic<std::uint32_t> word_{static_cast<std::uint32_t>(Status::Pending)};
   std::exception_ptr error_;
   std::mutex listeners_mutex_;
-  std::vector<std::pair<std::uint64_t, Listener>> listeners_;
+  struct RegisteredListener {
+    std::uint64_t id;
+    ListenerKind kind;
+    Listener listener;
+  };
+  std::vector<RegisteredListener> listeners_;
   std::uint64_t next_listener_id_ = 0;
 };
 

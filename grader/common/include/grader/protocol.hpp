@@ -1,0 +1,27 @@
+// What a grade binary (a suite linked with a submission) and the runner agree on: extra
+// command-line flags, exit codes and the names of the gtest properties each test records.
+#pragma once
+
+#include <string_view>
+
+namespace workbook::grader::protocol {
+
+/// Writes the list of tests with their grades (JSON) to this file and exits without running any.
+inline constexpr std::string_view kCatalogFlag = "--workbook_catalog=";
+/// If a test hangs, the watchdog writes its report (JSON) to this file.
+inline constexpr std::string_view kHangReportFlag = "--workbook_hang_report=";
+/// Seconds a single test may run before the watchdog reports a hang.
+inline constexpr std::string_view kTestTimeoutFlag = "--workbook_test_timeout=";
+
+/// Exit code of a grade binary whose watchdog caught a hanging test.
+inline constexpr int kHangExitCode = 86;
+
+/// gtest properties recorded by every graded test.
+inline constexpr std::string_view kPointsProperty = "points";
+inline constexpr std::string_view kStepProperty = "step";
+inline constexpr std::string_view kConceptProperty = "concept";
+
+/// The phrase every stub's exception carries; the runner and the self-check look for it.
+inline constexpr std::string_view kNotImplemented = "not implemented yet";
+
+}  // namespace workbook::grader::protocol

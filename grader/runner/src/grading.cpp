@@ -1,0 +1,362 @@
+#include "grader/runner/grading.hpp"
+
+#include <stdlib.h>
+
+#include <cf/cf.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "grader/protocol.hpp"
+#include "grader/runner/child_process.hpp"
+
+namespace workbook::grader {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+/// What CMake's workbook_add_submission() recorded for a label: its directory and exercises.
+struct SubmissionIndex {
+  fs::path dir;
+  std::vector<std::string> exercises;
+};
+
+SubmissionIndex read_index(const fs::path& build_dir, const std::string& label) {
+  const fs::path file = grade_binary_dir(build_dir) / (label + ".json");
+  std::ifstream in(file);
+  if (!in) {
+    throw std::runtime_error("no submission \"" + label + "\" in " + build_dir.string() +
+                             " (is it configured? cmake --preset dev)");
+  }
+  const json index = json::parse(in);
+  return {index.at("dir").get<std::string>(), index.at("exercises").get<std::vector<std::string>>()};
+}
+
+/// A fresh scratch directory for the children's reports, removed afterwards.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "workbook-grade-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    path_ = pattern;
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  fs::path file(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string join(const std::vector<std::string>& lines, std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = first; i < std::min(lines.size(), first + count); ++i) out += lines[i] + "\n";
+  return out;
+}
+
+/// The last `count` lines of `text`.
+std::string tail(const std::string& text, std::size_t count) {
+  const auto lines = lines_of(text);
+  return join(lines, lines.size() > count ? lines.size() - count : 0, count);
+}
+
+/// The compiler's and linker's errors from a build log, with a little context.
+std::string build_errors(const std::string& log) {
+  const auto lines = lines_of(log);
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < lines.size() && kept.size() < 25; ++i) {
+    const std::string& line = lines[i];
+    if (line.find("error:") != std::string::npos || line.find("undefined reference") != std::string::npos) {
+      for (std::size_t j = i; j < std::min(lines.size(), i + 3); ++j) kept.push_back(lines[j]);
+      i += 2;
+    }
+  }
+  return kept.empty() ? tail(log, 25) : join(kept, 0, kept.size());
+}
+
+/// A sanitizer's report in the output, shortened, or "".
+std::string sanitizer_report(const std::string& output) {
+  const auto lines = lines_of(output);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find("WARNING: ThreadSanitizer") != std::string::npos ||
+        lines[i].find("ERROR: AddressSanitizer") != std::string::npos ||
+        lines[i].find("runtime error:") != std::string::npos) {
+      return join(lines, i, 20);
+    }
+  }
+  return "";
+}
+
+/// The grade binary's own crash report ("It crashed (SIGSEGV, ...) while <step>.") followed by
+/// what the test printed before it, or "".
+std::string crash_report(const std::string& output) {
+  constexpr std::string_view kRun = "[ RUN      ] ";
+  constexpr std::string_view kCrash = "[  CRASH   ] ";
+  std::string report;
+  std::vector<std::string> printed;
+  bool in_test = false;
+  for (const auto& line : lines_of(output)) {
+    if (line.starts_with(kCrash)) {
+      report = "It " + line.substr(line.find(" crashed") + 1) + ".";
+    } else if (line.starts_with(kRun)) {
+      in_test = true;
+    } else if (in_test && !line.empty()) {
+      printed.push_back(line);
+    }
+  }
+  if (report.empty() || printed.empty()) return report;
+  return report + "\nBefore that it printed:\n" + join(printed, printed.size() > 8 ? printed.size() - 8 : 0, 8);
+}
+
+struct CatalogEntry {
+  std::string suite;
+  std::string name;
+  int points = 0;
+  int step = 0;
+  std::string tag;
+};
+
+std::vector<CatalogEntry> read_catalog(const fs::path& binary, const ScratchDirectory& scratch) {
+  const fs::path file = scratch.file(binary.filename().string() + ".catalog.json");
+  const fs::path output = scratch.file(binary.filename().string() + ".catalog.out");
+  const auto outcome = run_child({binary.string(), std::string(protocol::kCatalogFlag) + file.string()}, output,
+                                 std::chrono::seconds(60));
+  if (!outcome.succeeded()) {
+    throw std::runtime_error(binary.filename().string() + " could not list its tests: it " + outcome.describe() + "\n" +
+                             tail(read_text(output), 15));
+  }
+  std::vector<CatalogEntry> entries;
+  const json catalog = json::parse(read_text(file));
+  for (const auto& test : catalog.at("tests")) {
+    CatalogEntry entry{.suite = test.at("suite"), .name = test.at("name")};
+    if (test.at("grade").is_null()) {
+      throw std::runtime_error(entry.suite + "." + entry.name + " has no grade: declare it with GRADED_TEST");
+    }
+    entry.points = test["grade"].at("points");
+    entry.step = test["grade"].at("step");
+    entry.tag = test["grade"].at("concept");
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+bool mentions_not_implemented(const std::string& text) {
+  return text.find(protocol::kNotImplemented) != std::string::npos;
+}
+
+/// Runs one test in its own process and classifies the outcome.
+TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const ScratchDirectory& scratch,
+                    std::chrono::seconds test_timeout) {
+  TestResult result{
+      .suite = entry.suite, .name = entry.name, .points = entry.points, .step = entry.step, .tag = entry.tag};
+  const std::string id = binary.filename().string() + "." + entry.suite + "." + entry.name;
+  const fs::path report = scratch.file(id + ".json");
+  const fs::path hang_report = scratch.file(id + ".hang.json");
+  const fs::path output = scratch.file(id + ".out");
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcome = run_child(
+      {binary.string(), "--gtest_filter=" + entry.suite + "." + entry.name, "--gtest_output=json:" + report.string(),
+       std::string(protocol::kHangReportFlag) + hang_report.string(),
+       std::string(protocol::kTestTimeoutFlag) + std::to_string(test_timeout.count())},
+      output, test_timeout + std::chrono::seconds(10));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string printed = read_text(output);
+
+  if (outcome.kind == ChildOutcome::Kind::Exited && outcome.code == protocol::kHangExitCode &&
+      fs::exists(hang_report)) {
+    const json hang = json::parse(read_text(hang_report));
+    result.status = TestStatus::Hung;
+    result.message = "The test did not finish within " + std::to_string(hang.at("timeout_seconds").get<int>()) +
+                     " s. It was " + hang.at("step").get<std::string>() + ".";
+    for (const auto& failure : hang.at("failures")) {
+      result.message += "\n" + clean_failure_message(failure.get<std::string>());
+    }
+    return result;
+  }
+  if (outcome.kind == ChildOutcome::Kind::TimedOut) {
+    result.status = TestStatus::Hung;
+    result.message = "The test did not finish within " + std::to_string(test_timeout.count() + 10) +
+                     " s and was stopped. Its last output:\n" + tail(printed, 10);
+    return result;
+  }
+  if (!fs::exists(report)) {
+    result.status = TestStatus::Crashed;
+    const std::string sanitizer = sanitizer_report(printed);
+    const std::string crash = crash_report(printed);
+    result.message = !sanitizer.empty() ? "The test program " + outcome.describe() + ":\n" + sanitizer
+                     : !crash.empty()   ? crash
+                                        : "The test program " + outcome.describe() +
+                                            " before the test finished. Its last output:\n" + tail(printed, 12);
+    return result;
+  }
+
+  std::vector<std::string> failures;
+  const json gtest_report = json::parse(read_text(report));
+  for (const auto& suite : gtest_report.at("testsuites")) {
+    for (const auto& test : suite.at("testsuite")) {
+      if (test.at("name") != entry.name) continue;
+      for (const auto& failure : test.value("failures", json::array())) {
+        failures.push_back(clean_failure_message(failure.at("failure").get<std::string>()));
+      }
+    }
+  }
+  const std::string sanitizer = sanitizer_report(printed);
+  if (!failures.empty()) {
+    const bool unimplemented = std::any_of(failures.begin(), failures.end(), mentions_not_implemented);
+    result.status = unimplemented ? TestStatus::NotImplemented : TestStatus::Failed;
+    for (const auto& failure : failures) result.message += (result.message.empty() ? "" : "\n\n") + failure;
+    if (!sanitizer.empty()) result.message += "\n\nThe sanitizer also found a problem:\n" + sanitizer;
+  } else if (!outcome.succeeded()) {
+    result.status = TestStatus::Failed;
+    result.message = sanitizer.empty()
+                         ? "Every check passed, but the test program " + outcome.describe() + ":\n" + tail(printed, 10)
+                         : "Every check passed, but the sanitizer found a problem:\n" + sanitizer;
+  } else {
+    result.status = TestStatus::Passed;
+  }
+  return result;
+}
+
+/// Builds `target`; "" on success, else the errors worth showing.
+std::string build_target(const fs::path& build_dir, const std::string& target, const ScratchDirectory& scratch) {
+  const fs::path log = scratch.file(target + ".build.log");
+  const auto outcome = run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
+  if (outcome.succeeded()) return "";
+  const std::string errors = build_errors(read_text(log));
+  return errors.empty() ? "cmake --build " + outcome.describe() : errors;
+}
+
+std::string missing_files(const Exercise& exercise, const fs::path& submission) {
+  std::string missing;
+  for (const auto& file : exercise.files) {
+    const fs::path path = submission / exercise.dir / file;
+    if (!fs::exists(path)) missing += (missing.empty() ? "" : ", ") + path.string();
+  }
+  return missing.empty() ? "its files were added after configuring: re-run cmake --preset dev" : "missing " + missing;
+}
+
+ExerciseResult grade_exercise(const Exercise& exercise, const SubmissionIndex& index, const GradeOptions& options,
+                              const ScratchDirectory& scratch, bool& stopped) {
+  ExerciseResult result{.exercise = &exercise, .files_dir = index.dir / exercise.dir};
+  if (std::find(index.exercises.begin(), index.exercises.end(), exercise.name) == index.exercises.end()) {
+    result.status = ExerciseResult::Status::Missing;
+    result.detail = missing_files(exercise, index.dir);
+    return result;
+  }
+  const std::string target = "grade_" + exercise.name + "_" + options.label;
+  const fs::path binary = grade_binary_dir(options.build_dir) / target;
+  if (options.build) result.detail = build_target(options.build_dir, target, scratch);
+  if (result.detail.empty() && !fs::exists(binary)) result.detail = binary.string() + " is not built";
+  if (!result.detail.empty()) {
+    result.status = ExerciseResult::Status::BuildFailed;
+    return result;
+  }
+  std::vector<CatalogEntry> catalog;
+  try {
+    catalog = read_catalog(binary, scratch);
+  } catch (const std::exception& error) {
+    result.status = ExerciseResult::Status::BuildFailed;
+    result.detail = error.what();
+    return result;
+  }
+  result.status = ExerciseResult::Status::Graded;
+
+  // Each test in its own process; several at once (most of a failing test's time is spent waiting).
+  cf::ThreadPoolExecutor pool(std::max(1, options.jobs));
+  std::map<cf::Future<TestResult>, std::size_t> positions;
+  std::vector<cf::Future<TestResult>> futures;
+  for (std::size_t i = 0; i < catalog.size(); ++i) {
+    futures.push_back(pool.submit(run_test, binary, catalog[i], std::cref(scratch), options.test_timeout));
+    positions[futures.back()] = i;
+  }
+  std::vector<std::optional<TestResult>> ordered(catalog.size());
+  for (const auto& future : cf::as_completed(futures)) {
+    if (future.cancelled()) continue;
+    ordered[positions.at(future)] = future.result();
+    if (!stopped && options.stop_when && options.stop_when(future.result())) {
+      stopped = true;
+      for (auto& other : futures) other.cancel();
+    }
+  }
+  for (auto& test : ordered) {
+    if (test) result.tests.push_back(std::move(*test));
+  }
+  return result;
+}
+
+}  // namespace
+
+int ExerciseResult::earned() const {
+  return std::accumulate(tests.begin(), tests.end(), 0, [](int sum, const TestResult& t) { return sum + t.earned(); });
+}
+
+bool ExerciseResult::all_not_implemented() const {
+  return status == Status::Graded && !tests.empty() && std::all_of(tests.begin(), tests.end(), [](const TestResult& t) {
+           return t.status == TestStatus::NotImplemented;
+         });
+}
+
+fs::path grade_binary_dir(const fs::path& build_dir) { return build_dir / "grader" / "bin"; }
+
+std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& options) {
+  std::vector<const Exercise*> selected;
+  for (const auto& name : options.exercises) {
+    const Exercise* exercise = manifest.find(name);
+    if (!exercise) {
+      std::string known;
+      for (const auto& e : manifest.exercises) known += " " + e.name;
+      throw std::runtime_error("no exercise called \"" + name + "\"; the exercises are:" + known);
+    }
+    selected.push_back(exercise);
+  }
+  if (selected.empty()) {
+    for (const auto& exercise : manifest.exercises) selected.push_back(&exercise);
+  }
+  std::sort(selected.begin(), selected.end(), [](auto* a, auto* b) { return a->number < b->number; });
+
+  const SubmissionIndex index = read_index(options.build_dir, options.label);
+  const ScratchDirectory scratch;
+  std::vector<ExerciseResult> results;
+  bool stopped = false;
+  for (const Exercise* exercise : selected) {
+    if (stopped) break;
+    results.push_back(grade_exercise(*exercise, index, options, scratch, stopped));
+  }
+  return results;
+}
+
+std::string clean_failure_message(const std::string& gtest_failure) {
+  auto lines = lines_of(gtest_failure);
+  static const std::regex location(R"(^(unknown file|.*:\d+)$)");
+  if (!lines.empty() && std::regex_match(lines.front(), location)) lines.erase(lines.begin());
+  if (!lines.empty() && lines.front() == "Failed") lines.erase(lines.begin());
+  std::string message = join(lines, 0, lines.size());
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  static const std::regex exception(R"re(^C\+\+ exception with description "([\s\S]*)" thrown in the test body\.$)re");
+  std::smatch match;
+  if (std::regex_match(message, match, exception)) message = match[1];
+  return message;
+}
+
+}  // namespace workbook::grader

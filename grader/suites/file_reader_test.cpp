@@ -1,0 +1,205 @@
+// Grades exercise 1, the parallel file reader (exercises/01-file-reader/README.md).
+// Concurrency is observed with named pipes (grader/fifo_files.hpp): a reader that opens the files
+// one after another never has two open at once.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "file_reader.hpp"
+#include "grader/feedback.hpp"
+#include "grader/fifo_files.hpp"
+#include "grader/graded_test.hpp"
+#include "grader/learner_call.hpp"
+#include "grader/temporary_directory.hpp"
+
+namespace {
+
+using exercises::FileContents;
+using exercises::read_file;
+using exercises::read_files;
+using workbook::grader::Background;
+using workbook::grader::call;
+using workbook::grader::Feedback;
+using workbook::grader::FifoFiles;
+using workbook::grader::Monitor;
+using workbook::grader::repr;
+using workbook::grader::TemporaryDirectory;
+
+/// Checks that `contents` maps exactly `paths` to `expected` (nullopt: unreadable).
+void expect_contents(const FileContents& contents, const std::vector<std::string>& paths,
+                     const std::vector<std::optional<std::string>>& expected) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto it = contents.find(paths[i]);
+    if (it == contents.end()) {
+      ADD_FAILURE() << Feedback{.expected = "an entry for " + repr(paths[i]),
+                                .got = fmt::format("no such key among the {} entries returned", contents.size()),
+                                .idea = "store every path's result under the exact path string you were given"};
+    } else if (it->second != expected[i]) {
+      ADD_FAILURE() << Feedback{.expected = repr(paths[i]) + " -> " + repr(expected[i]),
+                                .got = repr(it->second),
+                                .idea = expected[i] ? "the map holds read_file(path) of each path, whole and unchanged"
+                                                    : "a file that cannot be read maps to std::nullopt"};
+    }
+  }
+  if (contents.size() != paths.size()) {
+    ADD_FAILURE() << Feedback{.expected = fmt::format("{} entries, one per path", paths.size()),
+                              .got = fmt::format("{} entries", contents.size()),
+                              .idea = "return one entry per path, nothing else"};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFileReturnsTheWholeContent, .points = 3, .step = 1, .tag = "reading a file") {
+  TemporaryDirectory directory;
+  const std::string poem = "first line\nsecond line\n\n  indented line\r\nlast line, no newline";
+  const auto poem_path = directory.write("poem.txt", poem);
+  const auto empty_path = directory.write("empty.txt", "");
+
+  const auto content = call("read_file", [&] { return read_file(poem_path); });
+  if (content != poem) {
+    const bool shorter = content && content->size() < poem.size();
+    ADD_FAILURE() << Feedback{.expected = "read_file(\"poem.txt\") == " + repr(poem),
+                              .got = repr(content),
+                              .idea = shorter ? "read the whole file, not one line or one word: copy every byte, "
+                                                "e.g. with std::istreambuf_iterator"
+                                              : "return the file's bytes unchanged (open it in binary mode)"};
+  }
+  const auto empty = call("read_file", [&] { return read_file(empty_path); });
+  if (empty != std::optional<std::string>("")) {
+    ADD_FAILURE() << Feedback{.expected = "read_file(\"empty.txt\") == \"\" (an empty file is readable)",
+                              .got = repr(empty),
+                              .idea = "std::nullopt means \"could not read\", not \"nothing in it\""};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFileOfMissingPathIsNullopt, .points = 3, .step = 1, .tag = "missing file") {
+  TemporaryDirectory directory;
+  const auto missing = directory.path_of("no-such-file.txt");
+  const auto content = call("read_file", [&] { return read_file(missing); });
+  if (content) {
+    ADD_FAILURE() << Feedback{.expected = "read_file(\"no-such-file.txt\") == std::nullopt",
+                              .got = repr(content),
+                              .idea = "check whether the std::ifstream opened (if (!in)) and return std::nullopt"};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFileOfDirectoryIsNullopt, .points = 3, .step = 1, .tag = "unreadable file") {
+  TemporaryDirectory directory;
+  const auto folder = directory.make_directory("a-directory");
+  const std::string idea =
+      "a directory opens without error but cannot be read: catch std::ios_base::failure around the read and "
+      "return std::nullopt";
+  try {
+    const auto content = call("read_file", [&] { return read_file(folder); });
+    if (content) {
+      ADD_FAILURE() << Feedback{
+          .expected = "read_file(<a directory>) == std::nullopt", .got = repr(content), .idea = idea};
+    }
+  } catch (const workbook::grader::LearnerError& error) {
+    ADD_FAILURE() << Feedback{.expected = "read_file(<a directory>) == std::nullopt (read_file never throws)",
+                              .got = error.what(),
+                              .idea = idea};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFilesMapsEveryPathToItsContent, .points = 4, .step = 2, .tag = "futures") {
+  TemporaryDirectory directory;
+  std::vector<std::string> paths;
+  std::vector<std::optional<std::string>> expected;
+  for (int i = 1; i <= 5; ++i) {
+    expected.emplace_back(fmt::format("file {}\nsecond line\n", i));
+    paths.push_back(directory.write(fmt::format("file{}.txt", i), *expected.back()));
+  }
+  const auto contents = call("read_files", [&] { return read_files(paths, 3); });
+  expect_contents(contents, paths, expected);
+}
+
+GRADED_TEST(FileReaderTest, ReadFilesOfEmptyListIsEmpty, .points = 3, .step = 2, .tag = "edge cases") {
+  try {
+    const auto contents = call("read_files", [] { return read_files({}, 4); });
+    if (!contents.empty()) {
+      ADD_FAILURE() << Feedback{.expected = "read_files({}, 4) returns an empty map",
+                                .got = fmt::format("{} entries", contents.size()),
+                                .idea = "no paths, no entries"};
+    }
+  } catch (const workbook::grader::LearnerError& error) {
+    ADD_FAILURE() << Feedback{.expected = "read_files({}, 4) returns an empty map",
+                              .got = error.what(),
+                              .idea =
+                                  "return early for an empty list: cf::ThreadPoolExecutor(0) throws "
+                                  "std::invalid_argument, like Python's ThreadPoolExecutor(0)"};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFilesReadsTheFilesConcurrently, .points = 6, .step = 2, .tag = "concurrency") {
+  Monitor monitor;
+  const std::vector<std::optional<std::string>> expected{"alpha\n", "beta\n", "gamma\n", "delta\n"};
+  FifoFiles files(monitor, {"alpha\n", "beta\n", "gamma\n", "delta\n"});
+  Background<FileContents> reading(monitor, "read_files", [&] { return read_files(files.paths(), 4); });
+
+  monitor.wait_until([&] { return files.open_now() == 4 || reading.done(); }, "all 4 files to be open at once");
+  const int most_open = files.max_open_at_once();
+  files.release_all();
+  const auto contents = reading.get();
+
+  if (most_open < 4) {
+    ADD_FAILURE() << Feedback{.expected = "all 4 files open at the same time (4 paths, max_workers = 4)",
+                              .got = most_open <= 1
+                                         ? "the files were read one after another: never more than one was open"
+                                         : fmt::format("at most {} files were open at once", most_open),
+                              .idea =
+                                  "submit a read for every path before calling result() on any future; result() waits "
+                                  "for its file, so calling it right after each submit() reads sequentially"};
+  }
+  expect_contents(contents, files.paths(), expected);
+}
+
+GRADED_TEST(FileReaderTest, UnreadableFilesDoNotFailTheOthers, .points = 3, .step = 2, .tag = "exceptions in futures") {
+  TemporaryDirectory directory;
+  const std::vector<std::string> paths{directory.write("first.txt", "first\n"), directory.path_of("missing.txt"),
+                                       directory.make_directory("folder"), directory.write("last.txt", "last\n")};
+  try {
+    const auto contents = call("read_files", [&] { return read_files(paths, 2); });
+    expect_contents(contents, paths, {"first\n", std::nullopt, std::nullopt, "last\n"});
+  } catch (const workbook::grader::LearnerError& error) {
+    ADD_FAILURE() << Feedback{.expected =
+                                  "the readable files' contents, and std::nullopt for a missing file and a "
+                                  "directory",
+                              .got = error.what(),
+                              .idea =
+                                  "an exception thrown in a task is rethrown by its future's result(), failing "
+                                  "the whole call: make read_file return std::nullopt instead of throwing"};
+  }
+}
+
+GRADED_TEST(FileReaderTest, ReadFilesKeepsAtMostMaxWorkersFilesOpen, .points = 5, .step = 3, .tag = "bounded workers") {
+  constexpr int kMaxWorkers = 2;
+  constexpr int kFiles = 6;
+  Monitor monitor;
+  std::vector<std::string> texts;
+  for (int i = 1; i <= kFiles; ++i) texts.push_back(fmt::format("text {}\n", i));
+  FifoFiles files(monitor, texts);
+  Background<FileContents> reading(monitor, "read_files", [&] { return read_files(files.paths(), kMaxWorkers); });
+
+  workbook::grader::release_one_at_a_time(
+      monitor, kFiles, kMaxWorkers, [&] { return files.open_now(); }, [&] { files.release(1); },
+      [&] { return reading.done(); });
+  const int most_open = files.max_open_at_once();
+  files.release_all();
+  const auto contents = reading.get();
+
+  if (most_open > kMaxWorkers) {
+    ADD_FAILURE() << Feedback{
+        .expected = fmt::format("at most {} files open at once (max_workers = {})", kMaxWorkers, kMaxWorkers),
+        .got = fmt::format("{} files were open at the same time", most_open),
+        .idea =
+            "give the pool min(max_workers, paths.size()) workers: a cf::ThreadPoolExecutor "
+            "never runs more tasks at once than it has threads"};
+  }
+  expect_contents(contents, files.paths(), {texts.begin(), texts.end()});
+}
+
+}  // namespace

@@ -1,0 +1,223 @@
+// main() of every grade binary: GoogleTest plus what the runner relies on. Each graded test
+// records its points, step and concept as gtest properties; a watchdog turns a hanging test into
+// a report naming the test and the step it was waiting in; a crash is reported with its step
+// too; --workbook_catalog lists the tests and their grades without running them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "grader/graded_test.hpp"
+#include "grader/monitor.hpp"
+#include "grader/protocol.hpp"
+
+namespace workbook::grader {
+
+namespace {
+
+namespace protocol = workbook::grader::protocol;
+using Clock = std::chrono::steady_clock;
+
+std::string full_name(const testing::TestInfo& test) { return std::string(test.test_suite_name()) + "." + test.name(); }
+
+/// Kills the process with a report when a test runs longer than its time limit.
+class Watchdog {
+ public:
+  Watchdog(std::chrono::seconds limit, std::string report_file)
+      : limit_(limit), report_file_(std::move(report_file)), thread_([this] { watch(); }) {
+    thread_.detach();  // it only ever ends the process
+  }
+
+  void arm(std::string test) {
+    std::lock_guard lock(mutex_);
+    test_ = std::move(test);
+    failures_.clear();
+    deadline_ = Clock::now() + limit_;
+    changed_.notify_all();
+  }
+
+  void disarm() {
+    std::lock_guard lock(mutex_);
+    deadline_.reset();
+    changed_.notify_all();
+  }
+
+  void add_failure(std::string message) {
+    std::lock_guard lock(mutex_);
+    failures_.push_back(std::move(message));
+  }
+
+ private:
+  void watch() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return deadline_.has_value(); });
+      const auto deadline = *deadline_;
+      if (changed_.wait_until(lock, deadline, [&] { return deadline_ != deadline; })) continue;
+      report_hang();  // does not return
+    }
+  }
+
+  void report_hang() {
+    const std::string step = Step::current();
+    nlohmann::json report = {{"test", test_},
+                             {"timeout_seconds", limit_.count()},
+                             {"step", step.empty() ? "running the test body" : step},
+                             {"failures", failures_}};
+    if (!report_file_.empty()) std::ofstream(report_file_) << report.dump(2) << '\n';
+    std::cerr << "\n[  HANG    ] " << test_ << " did not finish within " << limit_.count() << " s while "
+              << report["step"].get<std::string>() << ".\n";
+    for (const auto& failure : failures_) std::cerr << failure << '\n';
+    std::cerr.flush();
+    std::_Exit(protocol::kHangExitCode);
+  }
+
+  const std::chrono::seconds limit_;
+  const std::string report_file_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Clock::time_point> deadline_;
+  std::string test_;
+  std::vector<std::string> failures_;
+  std::thread thread_;
+};
+
+char test_for_crash_report[256];  // the running test's name, for the crash handler
+
+/// Writes `text` to stderr; safe in a signal handler.
+void write_stderr(const char* text) {
+  std::size_t length = 0;
+  while (text[length] != '\0') ++length;
+  while (length > 0) {
+    const ssize_t written = ::write(STDERR_FILENO, text, length);
+    if (written <= 0) return;
+    text += written;
+    length -= static_cast<std::size_t>(written);
+  }
+}
+
+/// Names the test and the step that crashed, then dies of the same signal.
+void report_crash(int signal) {
+  const char* name = signal == SIGSEGV  ? "SIGSEGV, a bad memory access"
+                     : signal == SIGBUS ? "SIGBUS, a bad memory access"
+                     : signal == SIGFPE ? "SIGFPE, an arithmetic error"
+                     : signal == SIGILL ? "SIGILL"
+                                        : "SIGABRT, an abort";
+  write_stderr("\n[  CRASH   ] ");
+  write_stderr(test_for_crash_report);
+  write_stderr(" crashed (");
+  write_stderr(name);
+  write_stderr(")");
+  if (const char* step = Step::current_for_crash_report(); step[0] != '\0') {
+    write_stderr(" while ");
+    write_stderr(step);
+  }
+  write_stderr("\n");
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+/// Records each test's grade as gtest properties and keeps the watchdog informed.
+class GradeRecorder : public testing::EmptyTestEventListener {
+ public:
+  explicit GradeRecorder(Watchdog& watchdog) : watchdog_(watchdog) {}
+
+  void OnTestStart(const testing::TestInfo& test) override {
+    const std::string name = full_name(test);
+    name.copy(test_for_crash_report, sizeof test_for_crash_report - 1);
+    test_for_crash_report[std::min(name.size(), sizeof test_for_crash_report - 1)] = '\0';
+    watchdog_.arm(name);
+    if (const Grade* grade = find_grade(test.test_suite_name(), test.name())) {
+      testing::Test::RecordProperty(std::string(protocol::kPointsProperty), grade->points);
+      testing::Test::RecordProperty(std::string(protocol::kStepProperty), grade->step);
+      testing::Test::RecordProperty(std::string(protocol::kConceptProperty), grade->tag);
+    }
+  }
+  void OnTestPartResult(const testing::TestPartResult& result) override {
+    if (result.failed()) watchdog_.add_failure(result.message());
+  }
+  void OnTestEnd(const testing::TestInfo&) override { watchdog_.disarm(); }
+
+ private:
+  Watchdog& watchdog_;
+};
+
+/// Writes every test and its grade (null for ungraded tests) to `file`.
+int write_catalog(const std::string& file) {
+  nlohmann::json tests = nlohmann::json::array();
+  const testing::UnitTest& unit = *testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const testing::TestSuite& suite = *unit.GetTestSuite(i);
+    for (int j = 0; j < suite.total_test_count(); ++j) {
+      const testing::TestInfo& test = *suite.GetTestInfo(j);
+      nlohmann::json entry = {{"suite", test.test_suite_name()},
+                              {"name", test.name()},
+                              {"file", test.file()},
+                              {"line", test.line()},
+                              {"grade", nullptr}};
+      if (const Grade* grade = find_grade(test.test_suite_name(), test.name())) {
+        entry["grade"] = {{"points", grade->points}, {"step", grade->step}, {"concept", grade->tag}};
+      }
+      tests.push_back(std::move(entry));
+    }
+  }
+  std::ofstream out(file);
+  out << nlohmann::json{{"tests", tests}}.dump(2) << '\n';
+  return out ? 0 : 1;
+}
+
+std::optional<std::string> flag_value(std::string_view arg, std::string_view flag) {
+  if (arg.substr(0, flag.size()) != flag) return std::nullopt;
+  return std::string(arg.substr(flag.size()));
+}
+
+}  // namespace
+
+}  // namespace workbook::grader
+
+int main(int argc, char** argv) {
+  namespace grader = workbook::grader;
+  namespace protocol = grader::protocol;
+  testing::InitGoogleTest(&argc, argv);  // leaves the flags it does not know in argv
+
+  std::optional<std::string> catalog;
+  std::string hang_report;
+  long timeout_seconds = 30;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (auto value = grader::flag_value(arg, protocol::kCatalogFlag)) {
+      catalog = *value;
+    } else if (auto report = grader::flag_value(arg, protocol::kHangReportFlag)) {
+      hang_report = *report;
+    } else if (auto limit = grader::flag_value(arg, protocol::kTestTimeoutFlag)) {
+      timeout_seconds = std::strtol(limit->c_str(), nullptr, 10);
+    } else {
+      std::cerr << argv[0] << ": unknown argument " << arg << '\n';
+      return 2;
+    }
+  }
+  if (catalog) return grader::write_catalog(*catalog);
+
+  std::signal(SIGPIPE, SIG_IGN);  // a reader or client that went away must not kill the grader
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, grader::report_crash);
+  // Never destroyed: its detached thread may be waiting on it until the process exits.
+  static auto* watchdog =
+      new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30), hang_report);
+  testing::UnitTest::GetInstance()->listeners().Append(new grader::GradeRecorder(*watchdog));
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,209 @@
+// cf::ProcessPoolExecutor: run calls in a pool of worker processes (Python: ProcessPoolExecutor).
+//
+//   int square(int x) { return x * x; }
+//   CF_REGISTER_TASK(square);                                  // Python: a picklable top-level function
+//
+//   int main(int argc, char** argv) {
+//     if (cf::run_worker_if_requested(argc, argv)) return 0;   // Python: if __name__ == "__main__":
+//     cf::ProcessPoolExecutor pool(4);
+//     cf::Future<int> f = pool.submit(square, 7);
+//     for (int y : pool.map(square, xs, cf::MapOptions{.chunksize = 100})) ...
+//   }
+//
+// Workers run this same executable (posix_spawn, held as Boost.Process v2 processes), started
+// with a flag that the guard line in main() recognises: a worker serves calls and returns true
+// there, so main's real work never runs in it. A process that was started as a worker but has no
+// guard line stops with a message instead of starting workers of its own (Python's
+// "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
+// the parent, and inherit no other descriptor.
+//
+// What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments
+// and result go through cf::Codec (cf/codec.hpp). A lambda, or a type without a Codec, is a
+// compile-time error. Calls and results travel as length-prefixed frames over one Unix socket
+// pair per worker (a pipe in both directions).
+//
+// Failures:
+// - An exception thrown by a task is stored in its future: standard exception types come back as
+//   themselves, anything else as cf::RemoteError (type name, message, pid). An exception while
+//   encoding or decoding an argument or a result is a failure of that call only: the frame around
+//   it is intact, so the pool stays usable (CPython breaks the pool when unpickling fails).
+// - A worker that dies (killed, crashed, exit() in a task), or sends a corrupt frame, breaks the
+//   pool: every pending and running future fails with BrokenProcessPool, later submits throw it.
+//
+// Pipelining: each worker is sent up to `pipeline_depth` calls ahead, so it never waits for the
+// parent between calls. A call counts as running from the moment it is sent, and cancel() fails
+// from then on (Python sets RUNNING when a call enters its call queue of max_workers + 1 slots).
+// Calls beyond that wait in the parent and can still be cancelled.
+//
+// Decisions where C++ differs from CPython, like ThreadPoolExecutor: the destructor always waits
+// for the workers, even after shutdown(wait=false); worker processes start on demand, one per
+// submit that finds no idle worker, up to max_workers, and are replaced after max_tasks_per_child.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cf/codec.hpp"
+#include "cf/detail/process_task.hpp"
+#include "cf/future.hpp"
+#include "cf/map.hpp"
+
+/// Registers a function as a process-pool task, at namespace scope next to its definition:
+/// CF_REGISTER_TASK(square); The worker finds it by this name. Checks its signature at compile time.
+/// (Registration runs at start-up; in a static library, the linker drops an object file nothing
+/// else refers to, registration included, so register tasks in files the program uses.)
+#define CF_REGISTER_TASK(fn)                                                              \
+  [[maybe_unused]] static const bool CF_DETAIL_CONCAT(cf_registered_task_, __COUNTER__) = \
+      ::cf::detail::register_task<&fn>(#fn)
+
+#define CF_DETAIL_CONCAT_IMPL(a, b) a##b
+#define CF_DETAIL_CONCAT(a, b) CF_DETAIL_CONCAT_IMPL(a, b)
+
+namespace cf {
+
+/// The guard line for main(): in a process started as a pool worker it serves calls until the
+/// pool lets it go, then returns true (return from main at once); otherwise it returns false.
+bool run_worker_if_requested(int argc, char** argv);
+
+/// A registered task and its arguments, encoded now: a process pool's initializer.
+class TaskCall {
+ public:
+  /// No call.
+  TaskCall() = default;
+  /// fn(args...), checked like submit(); e.g. .initializer = {set_verbosity, 2}.
+  template <class F, class... Args>
+  requires(!std::same_as<std::remove_cvref_t<F>, TaskCall>)
+      TaskCall(F fn, Args&&... args);  // NOLINT(google-explicit-constructor): Python's initializer=fn
+
+  /// True if there is a call.
+  explicit operator bool() const noexcept { return !task_name_.empty(); }
+  std::string_view task_name() const noexcept { return task_name_; }
+  const std::string& arguments() const noexcept { return arguments_; }
+
+ private:
+  std::string_view task_name_;
+  std::string arguments_;
+};
+
+namespace detail {
+class ProcessPoolCore;
+}
+
+class ProcessPoolExecutor {
+ public:
+  /// Python's keyword arguments (plus pipeline_depth); use designated initializers.
+  struct Options {
+    /// At most this many worker processes (> 0); unset means the number of hardware threads.
+    std::optional<int> max_workers;
+    /// Runs in each worker before its first task. If it throws, the failure is logged
+    /// ("Exception in initializer: ...") and the pool breaks.
+    TaskCall initializer;
+    /// A worker exits after this many calls (map chunks count as one) and is replaced; >= 1.
+    std::optional<int> max_tasks_per_child;
+    /// Calls sent ahead to each worker (>= 1). Sent calls are running: they can no longer be
+    /// cancelled. Higher values raise throughput for short tasks.
+    int pipeline_depth = 4;
+  };
+
+  /// A pool with the default number of workers.
+  ProcessPoolExecutor();
+  /// A pool of at most `max_workers` processes; std::invalid_argument if it is not positive.
+  explicit ProcessPoolExecutor(int max_workers);
+  explicit ProcessPoolExecutor(Options options);
+  ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
+  ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
+  /// shutdown(wait=true): queued calls still run, then the workers exit and are reaped.
+  ~ProcessPoolExecutor();
+
+  /// Schedules fn(args...) in a worker and returns its future. fn must be registered with
+  /// CF_REGISTER_TASK; arguments are converted to its parameter types and encoded now. Throws
+  /// ShutdownError after shutdown(), BrokenProcessPool once the pool is broken.
+  template <class F, class... Args>
+  auto submit(F fn, Args&&... args);
+
+  /// fn applied to the zipped ranges, every call submitted now, results in input order.
+  /// cf::MapOptions{.chunksize = n} sends n calls per request (one exception fails its chunk);
+  /// std::invalid_argument("chunksize must be >= 1.") for n < 1.
+  template <class F, class... RangesAndOptions>
+  auto map(F fn, RangesAndOptions&&... ranges_and_options);
+
+  /// Stops accepting work. cancel_futures cancels every call not sent to a worker yet; wait
+  /// blocks until the calls finish and every worker has exited. Safe to call repeatedly.
+  void shutdown(bool wait = true, bool cancel_futures = false);
+
+  /// The most workers this pool runs at once.
+  int max_workers() const noexcept;
+  /// Process ids of the workers running now (they start on demand).
+  std::vector<int> worker_pids() const;
+
+  /// The default max_workers: the number of hardware threads (Python: os.process_cpu_count()).
+  static int default_max_workers() noexcept;
+
+ private:
+  void enqueue(std::shared_ptr<detail::RemoteCall> call);
+
+  std::shared_ptr<detail::ProcessPoolCore> core_;
+};
+
+// ---- implementation -------------------------------------------------------------------------
+
+template <class F, class... Args>
+requires(!std::same_as<std::remove_cvref_t<F>, TaskCall>) TaskCall::TaskCall(F fn, Args&&... args) {
+  if constexpr (detail::check_task_call<F, Args...>()) {
+    task_name_ = detail::registered_task_name(detail::function_key(fn));
+    detail::encode_task_arguments<F>(arguments_, std::forward<Args>(args)...);
+  }
+}
+
+template <class F, class... Args>
+auto ProcessPoolExecutor::submit(F fn, Args&&... args) {
+  if constexpr (detail::check_task_call<F, Args...>()) {
+    using R = detail::task_result_t<F>;
+    auto call = std::make_shared<detail::SingleRemoteCall<R>>(detail::registered_task_name(detail::function_key(fn)));
+    call->template encode_arguments<F>(std::forward<Args>(args)...);
+    enqueue(call);
+    return Future<R>(std::shared_ptr<detail::State<R>>(std::move(call)));
+  }
+}
+
+template <class F, class... RangesAndOptions>
+auto ProcessPoolExecutor::map(F fn, RangesAndOptions&&... ranges_and_options) {
+  return detail::split_map_arguments(
+      [&](const MapOptions& options, auto&&... ranges) {
+        static_assert(detail::check_task_call<F, std::ranges::range_reference_t<decltype(ranges)>...>(),
+                      "map() calls the task with one element of each range");
+        using R = detail::task_result_t<F>;
+        if (options.chunksize < 1) throw std::invalid_argument("chunksize must be >= 1.");
+        const auto deadline = detail::map_deadline(options);
+        const std::string_view name = detail::registered_task_name(detail::function_key(fn));
+        std::vector<Future<R>> futures;
+        std::shared_ptr<detail::ChunkRemoteCall<R>> chunk;
+        try {
+          detail::for_each_zipped(
+              [&](auto&&... items) {
+                if (!chunk) chunk = std::make_shared<detail::ChunkRemoteCall<R>>(name);
+                futures.emplace_back();
+                chunk->template add<F>(futures.back(), std::forward<decltype(items)>(items)...);
+                if (chunk->count() == static_cast<std::uint32_t>(options.chunksize)) enqueue(std::move(chunk));
+              },
+              ranges...);
+          if (chunk) enqueue(std::move(chunk));
+        } catch (...) {
+          for (auto& f : futures) f.cancel();
+          throw;
+        }
+        return MapResult<R>(std::move(futures), deadline);
+      },
+      std::forward<RangesAndOptions>(ranges_and_options)...);
+}
+
+}  // namespace cf
