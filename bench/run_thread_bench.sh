@@ -5,7 +5,7 @@
 #   bench/run_thread_bench.sh [Google Benchmark flags...]     e.g. --benchmark_repetitions=5
 #
 # BUILD_DIR picks the build directory (default: build/release, the preset's own).
-# Takes about a minute and a half on a 2-core machine; run it on an otherwise idle machine.
+# Takes under a minute once built (2 cores); run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
