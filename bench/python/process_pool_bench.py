@@ -16,7 +16,6 @@ per item), so they compare all the same.
 
 import argparse
 import json
-import math
 import multiprocessing
 import os
 import platform
@@ -24,18 +23,15 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from measure import add_one, latency_summary, submit_then_collect, us_per_item
+
 ROUND_TRIPS = 2_000
 IDLE_PAUSE_S = 500e-6  # far longer than anything spins before it sleeps
 SUBMIT_RESULT_CALLS = 5_000  # C++: 20,000
 MAP_INPUTS = 20_000
 WARM_UP_CALLS = 500
 START_UPS = 10  # C++: 30
-ROUNDS = 3  # batch workloads run this many times; the mean is reported
 MESSAGE = b"m" * 64
-
-
-def add_one(x):
-    return x + 1
 
 
 def echo(message):
@@ -44,31 +40,6 @@ def echo(message):
 
 def pid_of_worker(_=None):
     return os.getpid()
-
-
-def us_per_item(body, items, rounds=ROUNDS):
-    """Mean wall-clock microseconds per item over `rounds` calls of body()."""
-    total_ns = 0
-    for _ in range(rounds):
-        start = time.perf_counter_ns()
-        body()
-        total_ns += time.perf_counter_ns() - start
-    return {"us_per_item": total_ns / 1e3 / (rounds * items)}
-
-
-def latency_summary(samples_ns):
-    """Median and 99th percentile (nearest rank), as the C++ benchmark reports them."""
-    ordered = sorted(samples_ns)
-
-    def percentile(p):
-        return ordered[max(math.ceil(p * len(ordered)), 1) - 1] / 1e3
-
-    return {"median_us": percentile(0.50), "p99_us": percentile(0.99), "samples": len(ordered)}
-
-
-def submit_then_collect(pool, calls):
-    futures = [pool.submit(add_one, i) for i in range(calls)]
-    return sum(f.result() for f in futures)
 
 
 def round_trip(pause_s):

@@ -10,11 +10,12 @@ the same.
 
 import argparse
 import json
-import math
 import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+
+from measure import add_one, latency_summary, submit_then_collect, us_per_item
 
 THROUGHPUT_TASKS = 40_000  # C++: 200,000
 WARM_UP_TASKS = 2_000
@@ -24,37 +25,6 @@ IDLE_PAUSE_S = 500e-6  # far longer than a worker needs to go back to sleep
 BACK_TO_BACK_ROUND_TRIPS = 5_000  # C++: 20,000
 FINISHED_FUTURES = 10_000
 MAP_INPUTS = 40_000  # C++: 200,000
-ROUNDS = 3  # batch workloads run this many times; the mean is reported, as Google Benchmark does
-
-
-def add_one(x):
-    """The tiny task every workload runs."""
-    return x + 1
-
-
-def us_per_item(body, items, rounds=ROUNDS):
-    """Mean wall-clock microseconds per item over `rounds` calls of body()."""
-    total_ns = 0
-    for _ in range(rounds):
-        start = time.perf_counter_ns()
-        body()
-        total_ns += time.perf_counter_ns() - start
-    return {"us_per_item": total_ns / 1e3 / (rounds * items)}
-
-
-def latency_summary(samples_ns):
-    """Median and 99th percentile (nearest rank), as the C++ benchmark reports them."""
-    ordered = sorted(samples_ns)
-
-    def percentile(p):
-        return ordered[max(math.ceil(p * len(ordered)), 1) - 1] / 1e3
-
-    return {"median_us": percentile(0.50), "p99_us": percentile(0.99), "samples": len(ordered)}
-
-
-def submit_then_collect(pool, tasks):
-    futures = [pool.submit(add_one, i) for i in range(tasks)]
-    return sum(f.result() for f in futures)
 
 
 def throughput(workers):
