@@ -12,7 +12,7 @@ aggregate of each benchmark is used.
 import sys
 
 # The JSON readers are shared with the thread-pool report (same naming scheme: workload/implementation).
-from thread_bench_report import figure, load_cpp, load_python
+from thread_bench_report import figure, report
 
 COLUMNS = ["cf", "floor", "python"]
 
@@ -97,18 +97,7 @@ def check_targets(figures):
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    figures = load_cpp(argv[1])
-    if len(argv) == 3:
-        figures.update(load_python(argv[2]))
-    print()
-    print_table(figures)
-    print()
-    met, checked = check_targets(figures)
-    print(f"\n{met} of {checked} targets met")
-    return 0
+    return report(argv, __doc__, print_table, check_targets)
 
 
 if __name__ == "__main__":

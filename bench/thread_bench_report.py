@@ -116,9 +116,10 @@ def check_targets(figures):
     return met, checked
 
 
-def main(argv):
+def report(argv, usage, print_table, check_targets):
+    """Loads the C++ (and Python) figures named in argv, prints the table and the target check."""
     if len(argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     figures = load_cpp(argv[1])
     if len(argv) == 3:
@@ -129,6 +130,10 @@ def main(argv):
     met, checked = check_targets(figures)
     print(f"\n{met} of {checked} targets met")
     return 0
+
+
+def main(argv):
+    return report(argv, __doc__, print_table, check_targets)
 
 
 if __name__ == "__main__":
