@@ -9,6 +9,7 @@ find_package(fmt 9 CONFIG REQUIRED)                # fmt::fmt
 find_package(CLI11 2.1 CONFIG REQUIRED)            # CLI11::CLI11 (slow to compile: one .cpp per program)
 # Debian's cpp-httplib ships only a .pc file. Its flags (-DCPPHTTPLIB_*_SUPPORT) change the ABI, so
 # always link this target, never -lcpp-httplib alone.
+find_package(Python3 3.9 REQUIRED COMPONENTS Interpreter)  # the workbook command's end-to-end tests
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib>=0.11)
 add_library(httplib::httplib ALIAS PkgConfig::HTTPLIB)

@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config ccache mold gdb patch
+  g++ cmake ninja-build pkg-config ccache mold gdb patch git
+  # the workbook command's end-to-end tests and the benchmark reports
+  python3
   # libraries (Boost 1.81 only: never mix with the unversioned 1.74 -dev packages)
   libboost1.81-dev libboost-filesystem1.81-dev
   libcpp-httplib-dev googletest libgtest-dev libgmock-dev libbenchmark-dev

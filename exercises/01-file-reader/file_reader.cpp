@@ -1,5 +1,5 @@
 // Exercise 1: a parallel file reader. Replace each TODO with code; the task is in README.md.
-// Grade it with: tools/grade.sh file_reader
+// Grade it with: tools/workbook grade file_reader
 #include "file_reader.hpp"
 
 #include <cf/cf.hpp>

@@ -1,5 +1,5 @@
 // Exercise 2: a parallel pipeline with progress. Replace each TODO with code; the task is in
-// README.md. Grade it with: tools/grade.sh pipeline
+// README.md. Grade it with: tools/workbook grade pipeline
 #include "pipeline.hpp"
 
 #include <cf/cf.hpp>

@@ -1,5 +1,5 @@
 // Exercise 3, part 2: the fetcher. Replace each TODO with code; the task is in README.md.
-// Grade it with: tools/grade.sh fetcher
+// Grade it with: tools/workbook grade fetcher
 #include "fetcher.hpp"
 
 #include <httplib.h>

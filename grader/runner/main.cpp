@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   grader::GradeOptions options{.source_dir = WORKBOOK_SOURCE_DIR, .build_dir = WORKBOOK_BUILD_DIR};
   grader::ReportStyle style;
   bool solutions = false;
-  long timeout = options.test_timeout.count();
+  long timeout = options.run.test_timeout.count();
   std::string json_file;
   std::string color = "auto";
   bool expect_not_implemented = false;
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   app.add_option("--source", options.source_dir, "The workbook's root directory")->capture_default_str();
   app.add_option("--build-dir", options.build_dir, "A configured build directory")->capture_default_str();
   app.add_flag("!--no-build", options.build, "Do not build the grade binaries first");
-  app.add_option("-j,--jobs", options.jobs, "Tests to run at the same time")->capture_default_str();
+  app.add_option("-j,--jobs", options.run.jobs, "Tests to run at the same time")->capture_default_str();
   app.add_option("--timeout", timeout, "Seconds one test may run before it counts as hung")->capture_default_str();
   app.add_option("--json", json_file, "Also write the results as JSON to this file");
   app.add_flag("--hints", style.all_hints, "Show every hint for the next exercise");
@@ -87,11 +87,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (solutions) options.label = "solution";
-  options.test_timeout = std::chrono::seconds(timeout);
+  options.run.test_timeout = std::chrono::seconds(timeout);
   style.color = color == "always" || (color == "auto" && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
   if (!expect_rejected.empty()) {
     const std::regex pattern(expect_rejected, std::regex::ECMAScript | std::regex::icase);
-    options.stop_when = [pattern](const grader::TestResult& test) {
+    options.run.stop_when = [pattern](const grader::TestResult& test) {
       return test.status != grader::TestStatus::Passed && std::regex_search(test.message, pattern);
     };
   }

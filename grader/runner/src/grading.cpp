@@ -10,13 +10,16 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 
 #include "grader/protocol.hpp"
+#include "grader/runner/backtrace.hpp"
 #include "grader/runner/child_process.hpp"
+#include "grader/runner/sanitizer.hpp"
 
 namespace workbook::grader {
 
@@ -45,10 +48,12 @@ SubmissionIndex read_index(const fs::path& build_dir, const std::string& label) 
 /// A fresh scratch directory for the children's reports, removed afterwards.
 class ScratchDirectory {
  public:
-  ScratchDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "workbook-grade-XXXXXX").string();
+  explicit ScratchDirectory(const fs::path& root = {}) {
+    std::string pattern = ((root.empty() ? fs::temp_directory_path() : root) / "workbook-grade-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
     path_ = pattern;
+    // A sandboxed test may run as another user (see Limits::max_processes) and writes its reports here.
+    fs::permissions(path_, fs::perms::all);
   }
   ScratchDirectory(const ScratchDirectory&) = delete;
   ScratchDirectory& operator=(const ScratchDirectory&) = delete;
@@ -81,22 +86,13 @@ std::string tail(const std::string& text, std::size_t count) {
   return join(lines, lines.size() > count ? lines.size() - count : 0, count);
 }
 
-/// The compiler's and linker's errors from a build log, with a little context.
-std::string build_errors(const std::string& log) {
-  const auto lines = lines_of(log);
-  std::vector<std::string> kept;
-  for (std::size_t i = 0; i < lines.size() && kept.size() < 25; ++i) {
-    const std::string& line = lines[i];
-    if (line.find("error:") != std::string::npos || line.find("undefined reference") != std::string::npos) {
-      for (std::size_t j = i; j < std::min(lines.size(), i + 3); ++j) kept.push_back(lines[j]);
-      i += 2;
-    }
-  }
-  return kept.empty() ? tail(log, 25) : join(kept, 0, kept.size());
-}
-
 /// A sanitizer's report in the output, shortened, or "".
 std::string sanitizer_report(const std::string& output) {
+  if (auto race = summarize_race(output)) {
+    return "ThreadSanitizer found a " + *race +
+           "\nIdea: two threads use the same data at the same time and at least one writes it; guard it "
+           "with a mutex (or make it atomic).";
+  }
   const auto lines = lines_of(output);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].find("WARNING: ThreadSanitizer") != std::string::npos ||
@@ -137,11 +133,14 @@ struct CatalogEntry {
   std::string tag;
 };
 
-std::vector<CatalogEntry> read_catalog(const fs::path& binary, const ScratchDirectory& scratch) {
+std::vector<CatalogEntry> read_catalog(const fs::path& binary, const ScratchDirectory& scratch,
+                                       const TestRunOptions& options) {
   const fs::path file = scratch.file(binary.filename().string() + ".catalog.json");
   const fs::path output = scratch.file(binary.filename().string() + ".catalog.out");
-  const auto outcome = run_child({binary.string(), std::string(protocol::kCatalogFlag) + file.string()}, output,
-                                 std::chrono::seconds(60));
+  ChildOptions child = options.child;
+  child.limits.time = std::chrono::seconds(60);
+  const auto outcome = run_child({binary.string(), std::string(protocol::kCatalogFlag) + file.string()}, output, child);
+  if (auto reason = tsan_unavailable(read_text(output))) throw std::runtime_error("race check skipped: " + *reason);
   if (!outcome.succeeded()) {
     throw std::runtime_error(binary.filename().string() + " could not list its tests: it " + outcome.describe() + "\n" +
                              tail(read_text(output), 15));
@@ -167,7 +166,8 @@ bool mentions_not_implemented(const std::string& text) {
 
 /// Runs one test in its own process and classifies the outcome.
 TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const ScratchDirectory& scratch,
-                    std::chrono::seconds test_timeout) {
+                    const TestRunOptions& options) {
+  const std::chrono::seconds test_timeout = options.test_timeout * std::max(1, options.repeat);
   TestResult result{
       .suite = entry.suite, .name = entry.name, .points = entry.points, .step = entry.step, .tag = entry.tag};
   const std::string id = binary.filename().string() + "." + entry.suite + "." + entry.name;
@@ -175,11 +175,14 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
   const fs::path hang_report = scratch.file(id + ".hang.json");
   const fs::path output = scratch.file(id + ".out");
   const auto started = std::chrono::steady_clock::now();
-  const auto outcome = run_child(
-      {binary.string(), "--gtest_filter=" + entry.suite + "." + entry.name, "--gtest_output=json:" + report.string(),
-       std::string(protocol::kHangReportFlag) + hang_report.string(),
-       std::string(protocol::kTestTimeoutFlag) + std::to_string(test_timeout.count())},
-      output, test_timeout + std::chrono::seconds(10));
+  std::vector<std::string> argv{binary.string(), "--gtest_filter=" + entry.suite + "." + entry.name,
+                                "--gtest_output=json:" + report.string(),
+                                std::string(protocol::kHangReportFlag) + hang_report.string(),
+                                std::string(protocol::kTestTimeoutFlag) + std::to_string(options.test_timeout.count())};
+  if (options.repeat > 1) argv.push_back("--gtest_repeat=" + std::to_string(options.repeat));
+  ChildOptions child = options.child;
+  child.limits.time = test_timeout + std::chrono::seconds(30);  // the watchdog's gdb may take a while
+  const auto outcome = run_child(argv, output, child);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string printed = read_text(output);
 
@@ -192,12 +195,20 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
     for (const auto& failure : hang.at("failures")) {
       result.message += "\n" + clean_failure_message(failure.get<std::string>());
     }
+    const std::string threads = summarize_backtraces(hang.value("backtraces", ""), options.learner_dirs);
+    if (!threads.empty()) result.message += "\nWhere each thread was when it was stopped:\n" + threads;
     return result;
   }
   if (outcome.kind == ChildOutcome::Kind::TimedOut) {
     result.status = TestStatus::Hung;
-    result.message = "The test did not finish within " + std::to_string(test_timeout.count() + 10) +
+    result.message = "The test did not finish within " + std::to_string(test_timeout.count() + 30) +
                      " s and was stopped. Its last output:\n" + tail(printed, 10);
+    return result;
+  }
+  if (outcome.kind == ChildOutcome::Kind::OutputLimit) {
+    result.status = TestStatus::Crashed;
+    result.message = "The test program " + outcome.describe() +
+                     ". Is something printing in a loop? Its last output:\n" + tail(printed, 5);
     return result;
   }
   if (!fs::exists(report)) {
@@ -243,7 +254,7 @@ std::string build_target(const fs::path& build_dir, const std::string& target, c
   const fs::path log = scratch.file(target + ".build.log");
   const auto outcome = run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
   if (outcome.succeeded()) return "";
-  const std::string errors = build_errors(read_text(log));
+  const std::string errors = first_build_error(read_text(log));
   return errors.empty() ? "cmake --build " + outcome.describe() : errors;
 }
 
@@ -257,7 +268,7 @@ std::string missing_files(const Exercise& exercise, const fs::path& submission) 
 }
 
 ExerciseResult grade_exercise(const Exercise& exercise, const SubmissionIndex& index, const GradeOptions& options,
-                              const ScratchDirectory& scratch, bool& stopped) {
+                              const ScratchDirectory& scratch) {
   ExerciseResult result{.exercise = &exercise, .files_dir = index.dir / exercise.dir};
   if (std::find(index.exercises.begin(), index.exercises.end(), exercise.name) == index.exercises.end()) {
     result.status = ExerciseResult::Status::Missing;
@@ -272,36 +283,7 @@ ExerciseResult grade_exercise(const Exercise& exercise, const SubmissionIndex& i
     result.status = ExerciseResult::Status::BuildFailed;
     return result;
   }
-  std::vector<CatalogEntry> catalog;
-  try {
-    catalog = read_catalog(binary, scratch);
-  } catch (const std::exception& error) {
-    result.status = ExerciseResult::Status::BuildFailed;
-    result.detail = error.what();
-    return result;
-  }
-  result.status = ExerciseResult::Status::Graded;
-
-  // Each test in its own process; several at once (most of a failing test's time is spent waiting).
-  cf::ThreadPoolExecutor pool(std::max(1, options.jobs));
-  std::map<cf::Future<TestResult>, std::size_t> positions;
-  std::vector<cf::Future<TestResult>> futures;
-  for (std::size_t i = 0; i < catalog.size(); ++i) {
-    futures.push_back(pool.submit(run_test, binary, catalog[i], std::cref(scratch), options.test_timeout));
-    positions[futures.back()] = i;
-  }
-  std::vector<std::optional<TestResult>> ordered(catalog.size());
-  for (const auto& future : cf::as_completed(futures)) {
-    if (future.cancelled()) continue;
-    ordered[positions.at(future)] = future.result();
-    if (!stopped && options.stop_when && options.stop_when(future.result())) {
-      stopped = true;
-      for (auto& other : futures) other.cancel();
-    }
-  }
-  for (auto& test : ordered) {
-    if (test) result.tests.push_back(std::move(*test));
-  }
+  run_tests(binary, options.run, result);
   return result;
 }
 
@@ -338,12 +320,70 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
   const SubmissionIndex index = read_index(options.build_dir, options.label);
   const ScratchDirectory scratch;
   std::vector<ExerciseResult> results;
-  bool stopped = false;
   for (const Exercise* exercise : selected) {
-    if (stopped) break;
-    results.push_back(grade_exercise(*exercise, index, options, scratch, stopped));
+    results.push_back(grade_exercise(*exercise, index, options, scratch));
+    const auto& tests = results.back().tests;
+    const auto stops = [&](const TestResult& test) { return options.run.stop_when && options.run.stop_when(test); };
+    if (std::any_of(tests.begin(), tests.end(), stops)) break;
   }
   return results;
+}
+
+void run_tests(const fs::path& binary, const TestRunOptions& options, ExerciseResult& result) {
+  const ScratchDirectory scratch(options.scratch_root);
+  std::vector<CatalogEntry> catalog;
+  try {
+    catalog = read_catalog(binary, scratch, options);
+  } catch (const std::exception& error) {
+    result.status = ExerciseResult::Status::BuildFailed;
+    result.detail = error.what();
+    return;
+  }
+  result.status = ExerciseResult::Status::Graded;
+  std::vector<std::size_t> order(catalog.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (options.shuffle) std::shuffle(order.begin(), order.end(), std::mt19937(std::random_device{}()));
+
+  // Each test in its own process; several at once (most of a failing test's time is spent waiting).
+  cf::ThreadPoolExecutor pool(std::max(1, options.jobs));
+  std::map<cf::Future<TestResult>, std::size_t> positions;
+  std::vector<cf::Future<TestResult>> futures;
+  for (const std::size_t i : order) {
+    futures.push_back(pool.submit(run_test, binary, catalog[i], std::cref(scratch), std::cref(options)));
+    positions[futures.back()] = i;
+  }
+  std::vector<std::optional<TestResult>> ordered(catalog.size());
+  bool stopped = false;
+  for (const auto& future : cf::as_completed(futures)) {
+    if (future.cancelled()) continue;
+    ordered[positions.at(future)] = future.result();
+    if (!stopped && options.stop_when && options.stop_when(future.result())) {
+      stopped = true;
+      for (auto& other : futures) other.cancel();
+    }
+  }
+  for (auto& test : ordered) {
+    if (test) result.tests.push_back(std::move(*test));
+  }
+}
+
+std::string first_build_error(const std::string& log) {
+  const auto lines = lines_of(log);
+  static const std::regex located(R"(^(.*):(\d+):(\d+): (fatal )?error: )");
+  std::size_t errors = 0;
+  std::size_t first = lines.size();
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const bool error =
+        std::regex_search(lines[i], located) || lines[i].find("undefined reference") != std::string::npos;
+    if (error && errors++ == 0) first = i;
+  }
+  if (errors == 0) return tail(log, 15);
+  // The error, then the compiler's quote of the line and its caret (up to the next diagnostic).
+  std::size_t end = first + 1;
+  while (end < lines.size() && end < first + 6 && lines[end].starts_with(" ")) ++end;
+  std::string shown = join(lines, first, end - first);
+  if (errors > 1) shown += "(and " + std::to_string(errors - 1) + " more errors after this one; fix this first)\n";
+  return shown;
 }
 
 std::string clean_failure_message(const std::string& gtest_failure) {

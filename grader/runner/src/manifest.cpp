@@ -38,6 +38,15 @@ Manifest Manifest::load(const std::filesystem::path& file) {
   }
   Manifest manifest;
   manifest.welcome = json.value("welcome", "");
+  for (const auto& entry : json.value("lessons", nlohmann::json::array())) {
+    const std::string at = where + ", lesson " + std::to_string(manifest.lessons.size() + 1);
+    manifest.lessons.push_back(Lesson{.number = field<int>(entry, "number", at),
+                                      .slug = field<std::string>(entry, "slug", at),
+                                      .title = field<std::string>(entry, "title", at),
+                                      .program = field<std::string>(entry, "program", at),
+                                      .exercise = entry.value("exercise", ""),
+                                      .summary = entry.value("summary", "")});
+  }
   std::set<std::string> names;
   for (const auto& entry : field<nlohmann::json>(json, "exercises", where)) {
     const std::string at = where + ", exercise " + std::to_string(manifest.exercises.size() + 1);
@@ -55,12 +64,23 @@ Manifest Manifest::load(const std::filesystem::path& file) {
     if (exercise.files.empty()) throw std::runtime_error(at + ": \"files\" is empty");
     manifest.exercises.push_back(std::move(exercise));
   }
+  for (const auto& lesson : manifest.lessons) {
+    if (!lesson.exercise.empty() && !manifest.find(lesson.exercise)) {
+      throw std::runtime_error(where + ", lesson " + std::to_string(lesson.number) + ": no exercise " +
+                               lesson.exercise);
+    }
+  }
   return manifest;
 }
 
 const Exercise* Manifest::find(std::string_view name) const {
   auto it = std::find_if(exercises.begin(), exercises.end(), [&](const Exercise& e) { return e.name == name; });
   return it == exercises.end() ? nullptr : &*it;
+}
+
+const Lesson* Manifest::lesson(int number) const {
+  auto it = std::find_if(lessons.begin(), lessons.end(), [&](const Lesson& l) { return l.number == number; });
+  return it == lessons.end() ? nullptr : &*it;
 }
 
 }  // namespace workbook::grader

@@ -95,6 +95,7 @@ void print_exercise(Printer& p, const ExerciseResult& result) {
   const std::string heading = fmt::format("{}. {} ({})", exercise.number, exercise.title, exercise.level);
   p.line("{}{:>8}", p.paint(fmt::format("{:<72}", heading), fmt::emphasis::bold),
          fmt::format("{}/{}", result.earned(), result.possible()));
+  for (const auto& note : result.notes) p.line("   note: {}", note);
   switch (result.status) {
     case ExerciseResult::Status::Missing: p.line("   not submitted: {}", result.detail); return;
     case ExerciseResult::Status::BuildFailed:

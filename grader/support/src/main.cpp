@@ -1,18 +1,28 @@
 // main() of every grade binary: GoogleTest plus what the runner relies on. Each graded test
 // records its points, step and concept as gtest properties; a watchdog turns a hanging test into
-// a report naming the test and the step it was waiting in; a crash is reported with its step
-// too; --workbook_catalog lists the tests and their grades without running them.
+// a report naming the test, the step it was waiting in and (with gdb) where every thread was; a
+// crash is reported with its step too; --workbook_catalog lists the tests and their grades
+// without running them.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -34,6 +44,79 @@ namespace protocol = workbook::grader::protocol;
 using Clock = std::chrono::steady_clock;
 
 std::string full_name(const testing::TestInfo& test) { return std::string(test.test_suite_name()) + "." + test.name(); }
+
+/// gdb's "thread apply all bt" of this process, or why there is none.
+struct Backtraces {
+  std::string text;  ///< "" if gdb is missing or failed
+  std::string note;  ///< why `text` is empty
+};
+
+/// The last non-empty line of `text`, for a note on what went wrong.
+std::string last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const auto start = text.rfind('\n');
+  return std::string(start == std::string_view::npos ? text : text.substr(start + 1));
+}
+
+/// Runs gdb on this very process to see where every thread is. gdb stops all our threads while
+/// it reads them, this one included (it waits in poll()), and lets them go when it detaches.
+Backtraces capture_backtraces() {
+  constexpr auto kPatience = std::chrono::seconds(20);  // gdb loading a big binary's symbols takes a while
+  constexpr std::size_t kMaxOutput = 4 << 20;
+  // Yama's ptrace_scope=1 only lets ancestors attach; gdb is our child. Absent Yama this fails: fine.
+  ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return {"", std::string("pipe2 failed: ") + std::strerror(errno)};
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  const std::string pid = std::to_string(::getpid());
+  const char* argv[] = {"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off", "-p", pid.c_str(),
+                        "-ex", "set filename-display absolute", "-ex", "thread apply all bt", nullptr};
+  pid_t gdb = 0;
+  const int spawn_error =
+      ::posix_spawnp(&gdb, "gdb", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  if (spawn_error != 0) {
+    ::close(pipe_fds[0]);
+    return {"", spawn_error == ENOENT ? "gdb is not installed (not found on PATH)"
+                                      : std::string("gdb could not be started: ") + std::strerror(spawn_error)};
+  }
+
+  std::string output;
+  bool finished = false;
+  const auto deadline = Clock::now() + kPatience;
+  while (Clock::now() < deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd readable{pipe_fds[0], POLLIN, 0};
+    const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;  // also when gdb lets this thread go
+    if (ready <= 0) break;
+    char buffer[65536];
+    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      finished = true;
+      break;
+    }
+    if (output.size() < kMaxOutput) output.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(pipe_fds[0]);
+  if (!finished) ::kill(gdb, SIGKILL);
+  int status = 0;
+  while (::waitpid(gdb, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!finished) return {"", "gdb did not finish within " + std::to_string(kPatience.count()) + " s"};
+  if (output.find("\n#0 ") == std::string::npos) {
+    return {"", "gdb found no backtrace (" + (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                                                  : std::string("killed by a signal")) +
+                    "): " + last_line(output)};
+  }
+  return {output, ""};
+}
 
 /// Kills the process with a report when a test runs longer than its time limit.
 class Watchdog {
@@ -75,10 +158,13 @@ class Watchdog {
 
   void report_hang() {
     const std::string step = Step::current();
+    const Backtraces backtraces = capture_backtraces();
     nlohmann::json report = {{"test", test_},
                              {"timeout_seconds", limit_.count()},
                              {"step", step.empty() ? "running the test body" : step},
-                             {"failures", failures_}};
+                             {"failures", failures_},
+                             {"backtraces", backtraces.text},
+                             {"backtrace_note", backtraces.note}};
     if (!report_file_.empty()) std::ofstream(report_file_) << report.dump(2) << '\n';
     std::cerr << "\n[  HANG    ] " << test_ << " did not finish within " << limit_.count() << " s while "
               << report["step"].get<std::string>() << ".\n";

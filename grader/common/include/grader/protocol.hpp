@@ -8,7 +8,16 @@ namespace workbook::grader::protocol {
 
 /// Writes the list of tests with their grades (JSON) to this file and exits without running any.
 inline constexpr std::string_view kCatalogFlag = "--workbook_catalog=";
-/// If a test hangs, the watchdog writes its report (JSON) to this file.
+/// If a test hangs, the watchdog writes its report (JSON) to this file, then exits with
+/// kHangExitCode. The report's fields:
+///   "test"             the hanging test, "Suite.Name"
+///   "timeout_seconds"  its time limit
+///   "step"             what it was doing ("waiting for ...", or "running the test body")
+///   "failures"         the failure messages it had produced so far (array of strings)
+///   "backtraces"       gdb's "thread apply all bt" output for the whole process: where every
+///                      thread was (see grader/runner/backtrace.hpp); "" if it could not be had
+///   "backtrace_note"   why "backtraces" is empty (gdb missing, not allowed to attach, too slow);
+///                      "" when it is not
 inline constexpr std::string_view kHangReportFlag = "--workbook_hang_report=";
 /// Seconds a single test may run before the watchdog reports a hang.
 inline constexpr std::string_view kTestTimeoutFlag = "--workbook_test_timeout=";

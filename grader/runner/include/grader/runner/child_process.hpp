@@ -1,30 +1,75 @@
-// Running a program in a child process with a wall-clock limit, its stdout and stderr going to a
-// file. A child that outlives the limit is killed, so a hang in the learner's code never hangs
-// the runner.
+// Running a program in a child process (Boost.Process) with limits, its stdout and stderr going
+// to a file. A child that outlives its time limit is killed with everything it started (its
+// process group), so a learner's infinite loop, deadlock or fork bomb never hangs the runner.
+//
+// What the caller must know about the limits:
+// - max_processes: RLIMIT_NPROC counts every process and thread of the child's user, not of the
+//   child alone. Root is exempt from it, so when we are root a child with this limit runs as user
+//   nobody (65534): the caller must make the program and what it reads readable, and the files
+//   and directories it writes writable, by nobody. Children running at the same time as nobody
+//   (parallel jobs) share one count, so size the limit for all of them.
+// - output_bytes: RLIMIT_FSIZE caps every file the child writes (a gtest JSON report too), not
+//   only the output file.
+// - isolate_network: as root a new network namespace; otherwise a new user namespace too, in which
+//   the child keeps its own uid and gid. Either way only loopback (127.0.0.1) is there, and up.
+// Steps of this setup that fail make the child FailedToStart, with the step in failed_step.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace workbook::grader {
 
+/// What a child may use. Unset limits are not applied.
+struct Limits {
+  std::optional<std::chrono::milliseconds> time;  ///< wall clock; then the process group is killed
+  std::optional<std::uint64_t> memory_bytes;      ///< address space (RLIMIT_AS); not for sanitizer builds
+  std::optional<std::uint64_t> output_bytes;      ///< size of the output file (RLIMIT_FSIZE)
+  std::optional<unsigned> max_processes;          ///< processes and threads (RLIMIT_NPROC); as root the
+                                                  ///< child runs as user nobody so that the limit applies
+  bool isolate_network = false;                   ///< a network namespace of its own with loopback only
+};
+
+struct ChildOptions {
+  Limits limits;
+  std::vector<std::pair<std::string, std::string>> environment;  ///< added to (or replacing in) ours
+  std::filesystem::path working_dir;                             ///< empty: ours
+};
+
 struct ChildOutcome {
-  enum class Kind { Exited, Signaled, TimedOut, FailedToStart };
+  enum class Kind { Exited, Signaled, TimedOut, OutputLimit, FailedToStart };
   Kind kind = Kind::FailedToStart;
-  int code = 0;  ///< exit code (Exited), signal number (Signaled), errno (FailedToStart)
+  int code = 0;  ///< exit code (Exited), signal number (Signaled, TimedOut, OutputLimit), errno (FailedToStart)
+  std::uint64_t output_limit = 0;  ///< OutputLimit: the limit it exceeded, in bytes
+  std::string failed_step;         ///< FailedToStart: what failed, e.g. "unshare(CLONE_NEWNET)"
 
   bool succeeded() const { return kind == Kind::Exited && code == 0; }
-  /// "exited with code 1", "was killed by signal 11 (Segmentation fault)", ...
+  /// "exited with code 1", "was killed by signal 11 (Segmentation fault)", "printed more than 1048576
+  /// bytes of output and was stopped", "could not start: unshare(CLONE_NEWNET) failed: Operation not permitted"...
   std::string describe() const;
 };
 
 /// Runs argv[0] (searched in PATH) with `argv`, stdin from /dev/null and stdout+stderr written to
-/// `output`; kills it after `limit` if one is given.
+/// `output` (created or truncated), within `options.limits`.
+ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesystem::path& output,
+                       const ChildOptions& options = {});
+
+/// Shorthand: only a wall-clock limit.
 ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesystem::path& output,
                        std::optional<std::chrono::milliseconds> limit);
+
+/// Which limits this system can enforce, found by trying them once in a throw-away child.
+struct SandboxSupport {
+  bool network_isolation = false;
+  bool process_limit = false;
+  std::string explanation;  ///< what cannot be enforced here and why ("" if everything can)
+};
+const SandboxSupport& sandbox_support();
 
 /// The whole content of a text file ("" if it cannot be read).
 std::string read_text(const std::filesystem::path& file);

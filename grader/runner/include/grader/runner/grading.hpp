@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "grader/runner/child_process.hpp"
 #include "grader/runner/manifest.hpp"
 
 namespace workbook::grader {
@@ -40,11 +41,25 @@ struct ExerciseResult {
   std::filesystem::path files_dir;  ///< where the graded files are: <submission>/<exercise dir>
   std::string detail;               ///< what is missing, or the first compiler errors
   std::vector<TestResult> tests;
+  std::vector<std::string> notes;  ///< e.g. "race check skipped: ...", "file_reader.hpp was changed"
 
   int earned() const;
   int possible() const { return exercise->points; }
   bool all_passed() const { return status == Status::Graded && earned() == possible(); }
   bool all_not_implemented() const;
+};
+
+/// How the tests of one grade binary are run.
+struct TestRunOptions {
+  int jobs = 2;                          ///< tests run at the same time
+  std::chrono::seconds test_timeout{30};  ///< per run of a test
+  int repeat = 1;                        ///< runs of each test (graded assignments repeat)
+  bool shuffle = false;                  ///< run the tests in random order
+  ChildOptions child;                    ///< limits and environment of each test's process
+  /// Stops once a failed test's message satisfies this (remaining tests are dropped).
+  std::function<bool(const TestResult&)> stop_when;
+  std::vector<std::filesystem::path> learner_dirs;  ///< whose frames a hang's backtraces show
+  std::filesystem::path scratch_root;               ///< where tests write their reports ("": temp)
 };
 
 struct GradeOptions {
@@ -53,10 +68,7 @@ struct GradeOptions {
   std::string label = "learner";       ///< grades grade_<exercise>_<label>: learner, solution, a mutant
   std::vector<std::string> exercises;  ///< names to grade; empty means all
   bool build = true;                   ///< build the grade binaries first
-  int jobs = 2;                        ///< tests run at the same time
-  std::chrono::seconds test_timeout{30};
-  /// Stops grading once a failed test's message satisfies this (remaining tests are dropped).
-  std::function<bool(const TestResult&)> stop_when;
+  TestRunOptions run;
 };
 
 /// Where grade binaries and the submission indexes live in a build tree.
@@ -65,6 +77,13 @@ std::filesystem::path grade_binary_dir(const std::filesystem::path& build_dir);
 /// Grades the selected exercises of the submission `options.label`, in manifest order.
 /// Throws std::runtime_error for problems with the setup (unknown exercise, unconfigured build).
 std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& options);
+
+/// Lists the tests of the grade binary `binary` and runs each in a child process of its own (a
+/// crash or a hang costs that test only), adding their results to `result.tests`.
+void run_tests(const std::filesystem::path& binary, const TestRunOptions& options, ExerciseResult& result);
+
+/// The first compiler or linker error of a build log, with the lines that show it ("" if none).
+std::string first_build_error(const std::string& log);
 
 /// The message of a gtest failure as the learner should read it: no file:line, no gtest framing.
 std::string clean_failure_message(const std::string& gtest_failure);

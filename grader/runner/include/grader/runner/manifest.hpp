@@ -21,14 +21,26 @@ struct Exercise {
   int number = 0;                  ///< 1-based position in the manifest
 };
 
+struct Lesson {
+  int number = 0;
+  std::string slug;      ///< "03-futures", its folder under lessons/
+  std::string title;
+  std::string program;   ///< the CMake target of its program
+  std::string exercise;  ///< the exercise that practises it ("" if none)
+  std::string summary;
+};
+
 struct Manifest {
   std::string welcome;
+  std::vector<Lesson> lessons;
   std::vector<Exercise> exercises;
 
   /// Reads and checks workbook.json; throws std::runtime_error naming what is wrong.
   static Manifest load(const std::filesystem::path& file);
   /// The exercise called `name`, or null.
   const Exercise* find(std::string_view name) const;
+  /// The lesson numbered `number`, or null.
+  const Lesson* lesson(int number) const;
 };
 
 }  // namespace workbook::grader

@@ -16,7 +16,7 @@ namespace workbook::grader {
 struct ReportStyle {
   bool color = false;
   bool all_hints = false;                  ///< print every hint of the next exercise, not just the first
-  std::string command = "tools/grade.sh";  ///< how the learner grades one exercise: "<command> <name>"
+  std::string command = "tools/workbook grade";  ///< how the learner grades one exercise: "<command> <name>"
 };
 
 /// Prints the learner's report, ending with the score and the next step.

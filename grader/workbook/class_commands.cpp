@@ -1,0 +1,316 @@
+// The instructor's commands: grading a class (each student in a work folder of their own, against
+// a grader built once per batch, within limits), merging the shards of a class graded on several
+// machines, and packaging a Gradescope autograder.
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cf/cf.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "grader/runner/assignment.hpp"
+#include "grader/runner/child_process.hpp"
+#include "grader/runner/exports.hpp"
+#include "grader/runner/kit.hpp"
+#include "workbook.hpp"
+
+namespace workbook::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using grader::Assignment;
+using grader::ExerciseResult;
+using grader::StudentResult;
+
+/// A fresh folder under /tmp that every user may enter: a sandboxed test runs as user nobody
+/// when we are root, and must reach its binary and its scratch folder.
+fs::path make_work_root() {
+  std::string pattern = (fs::temp_directory_path() / "workbook-class-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a work folder in /tmp");
+  fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  return pattern;
+}
+
+/// The students' folders (hidden ones left out), sorted, then this shard's share of them.
+std::vector<fs::path> students_of(const ClassRequest& request) {
+  std::vector<fs::path> all;
+  for (const auto& entry : fs::directory_iterator(request.submissions)) {
+    if (entry.is_directory() && !entry.path().filename().string().starts_with(".")) all.push_back(entry.path());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<fs::path> mine;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (static_cast<int>(i % static_cast<std::size_t>(request.shards)) == request.shard - 1) mine.push_back(all[i]);
+  }
+  return mine;
+}
+
+/// The kits of the assignment's exercises in one build tree, built once for the whole batch.
+std::map<std::string, grader::Kit> prepare_kits(const Context& context, const Assignment& assignment,
+                                                const fs::path& build_dir) {
+  std::map<std::string, grader::Kit> kits;
+  for (const auto& item : assignment.exercises) {
+    kits.emplace(item.name, grader::prepare_kit(build_dir, *context.manifest.find(item.name)));
+  }
+  return kits;
+}
+
+/// Tasks (processes and threads) the user running us has now: RLIMIT_NPROC counts them all.
+unsigned tasks_of_this_user() {
+  unsigned tasks = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    struct stat info {};
+    if (::stat(entry.path().c_str(), &info) != 0 || info.st_uid != ::getuid()) continue;
+    std::error_code error;
+    for (auto it = fs::directory_iterator(entry.path() / "task", error); !error && it != fs::directory_iterator();
+         it.increment(error)) {
+      ++tasks;
+    }
+  }
+  return tasks;
+}
+
+grader::TestRunOptions test_options(const Assignment& assignment, const fs::path& scratch_root, bool race) {
+  grader::TestRunOptions run{.jobs = 2,
+                             .test_timeout = assignment.test_timeout * (race ? 3 : 1),
+                             .repeat = assignment.repeat,
+                             .shuffle = assignment.shuffle,
+                             .scratch_root = scratch_root};
+  run.child.limits.output_bytes = assignment.output_bytes;
+  run.child.limits.isolate_network = true;
+  // As root the test runs as nobody, whose tasks are only the test's; otherwise the limit counts
+  // every task of ours, so it sits above what we already run.
+  run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());
+  if (race) {
+    // ThreadSanitizer reserves terabytes of address space: no memory limit under it.
+    run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
+  } else {
+    run.child.limits.memory_bytes = assignment.memory_bytes;
+  }
+  return run;
+}
+
+/// A test that races under ThreadSanitizer loses its points in the plain result.
+void fold_race_check(ExerciseResult& result, const ExerciseResult& raced) {
+  if (raced.status != ExerciseResult::Status::Graded) {
+    result.notes.push_back(raced.detail.starts_with("race check skipped") ? raced.detail
+                                                                           : "race check skipped: " + raced.detail);
+    return;
+  }
+  constexpr std::string_view kRace = "ThreadSanitizer found a data race";
+  int racy = 0;
+  for (const auto& test : raced.tests) {
+    const auto at = test.message.find(kRace);
+    if (at == std::string::npos) continue;
+    ++racy;
+    for (auto& plain : result.tests) {
+      if (plain.name != test.name) continue;
+      plain.status = grader::TestStatus::Failed;
+      plain.message = test.message.substr(at);
+    }
+  }
+  result.notes.push_back(racy == 0 ? "race check: no data race found"
+                                   : fmt::format("race check: data races in {} tests (they lost their points)", racy));
+}
+
+struct Batch {
+  const Context& context;
+  const ClassRequest& request;
+  const Assignment& assignment;
+  std::map<std::string, grader::Kit> kits;
+  std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
+  std::string race_unavailable;                  ///< why not, when it should run
+  fs::path work_root;
+};
+
+StudentResult grade_student(const Batch& batch, const fs::path& folder) {
+  const auto started = std::chrono::steady_clock::now();
+  StudentResult student{.student = folder.filename().string()};
+  const fs::path work = batch.work_root / student.student;
+  // No file-size limit: it would also cap the object files the compiler writes.
+  const grader::Limits compile_limits{.time = std::chrono::minutes(3)};
+  if (fs::is_empty(folder)) student.notes.push_back("The submission folder is empty.");
+  for (const auto& item : batch.assignment.exercises) {
+    const grader::Kit& kit = batch.kits.at(item.name);
+    const fs::path files = folder / kit.exercise->dir;
+    const fs::path exercise_work = work / item.name;
+    fs::create_directories(exercise_work);
+    ExerciseResult result = grader::grade_with_kit(
+        kit, files, exercise_work, test_options(batch.assignment, exercise_work, false), compile_limits);
+    if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
+      if (batch.race_kits.empty()) {
+        result.notes.push_back("race check skipped: " + batch.race_unavailable);
+      } else {
+        const fs::path race_work = work / (item.name + "-tsan");
+        fs::create_directories(race_work);
+        fold_race_check(result, grader::grade_with_kit(batch.race_kits.at(item.name), files, race_work,
+                                                       test_options(batch.assignment, race_work, true),
+                                                       compile_limits));
+      }
+    }
+    student.exercises.push_back(std::move(result));
+  }
+  student.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return student;
+}
+
+/// One status line per student; on a terminal, a progress line that rewrites itself.
+class ProgressLine {
+ public:
+  ProgressLine(std::size_t total, bool terminal) : total_(total), terminal_(terminal) {}
+
+  void finished(const StudentResult& student, const Assignment& assignment) {
+    std::lock_guard lock(mutex_);
+    ++done_;
+    double points = 0;
+    for (std::size_t i = 0; i < student.exercises.size(); ++i) {
+      points += grader::assignment_points(student.exercises[i], assignment.exercises[i]);
+    }
+    const std::string line = fmt::format("[{}/{}] {}: {:g}/{} points ({:.1f} s)", done_, total_, student.student,
+                                         points, assignment.possible(), student.seconds);
+    if (terminal_) {
+      std::cerr << "\r\033[K" << line << std::flush;
+      if (done_ == total_) std::cerr << '\n';
+    } else {
+      std::cerr << line << '\n';
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t done_ = 0;
+  const std::size_t total_;
+  const bool terminal_;
+};
+
+/// Runs a shell command in `dir`; throws with its output if it fails.
+void run_shell(const std::string& command, const fs::path& dir, const fs::path& log) {
+  const auto outcome = grader::run_child({"/bin/sh", "-c", command}, log, grader::ChildOptions{.working_dir = dir});
+  if (!outcome.succeeded()) {
+    throw std::runtime_error(command + " " + outcome.describe() + ":\n" + grader::read_text(log));
+  }
+}
+
+void write_executable(const fs::path& file, const std::string& text) {
+  std::ofstream(file) << text;
+  fs::permissions(file, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
+}
+
+}  // namespace
+
+int grade_class(Context& context, const ClassRequest& request) {
+  const Assignment assignment = request.assignment.empty() ? Assignment::whole_workbook(context.manifest)
+                                                           : Assignment::load(request.assignment, context.manifest);
+  const auto students = students_of(request);
+  const auto started = std::chrono::steady_clock::now();
+  std::cerr << fmt::format("Grading {} students{} on \"{}\" ({} mode); building the grader once...\n",
+                           students.size(),
+                           request.shards > 1 ? fmt::format(" (shard {} of {})", request.shard, request.shards) : "",
+                           assignment.name, assignment.mode == Assignment::Mode::Graded ? "graded" : "practice");
+  Batch batch{.context = context, .request = request, .assignment = assignment,
+              .kits = prepare_kits(context, assignment, context.build_dir)};
+  if (assignment.race_check) {
+    try {
+      const fs::path tsan_dir = race_build_dir(context);
+      if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
+        run_shell("cmake --preset tsan", context.source_dir, context.build_dir / "workbook-configure-tsan.log");
+      }
+      batch.race_kits = prepare_kits(context, assignment, tsan_dir);
+    } catch (const std::exception& error) {
+      batch.race_unavailable = error.what();
+    }
+  }
+  batch.work_root = make_work_root();
+  const auto& sandbox = grader::sandbox_support();
+  if (!sandbox.explanation.empty()) std::cerr << "Note: " << sandbox.explanation << '\n';
+
+  // Students in parallel, a bounded pool; each student's own tests run two at a time.
+  ProgressLine progress(students.size(), ::isatty(STDERR_FILENO));
+  std::vector<StudentResult> results;
+  {
+    cf::ThreadPoolExecutor pool(request.jobs);
+    std::vector<cf::Future<StudentResult>> futures;
+    for (const auto& folder : students) {
+      futures.push_back(pool.submit([&batch, &progress, &assignment, folder] {
+        StudentResult student = grade_student(batch, folder);
+        progress.finished(student, assignment);
+        return student;
+      }));
+    }
+    for (auto& future : futures) {
+      StudentResult student = future.result();
+      if (!sandbox.explanation.empty()) student.notes.push_back(sandbox.explanation);
+      results.push_back(std::move(student));
+    }
+  }
+  std::error_code ignored;
+  fs::remove_all(batch.work_root, ignored);
+
+  grader::write_class_outputs(request.out, assignment, context.manifest, results);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << fmt::format("Graded {} students in {:.0f} s ({:.1f} students per minute).\n", results.size(), seconds,
+                           seconds > 0 ? static_cast<double>(results.size()) * 60 / seconds : 0.0)
+            << fmt::format("Gradebook: {}\nFeedback:  {}/\n", (request.out / "gradebook.csv").string(),
+                           (request.out / "feedback").string());
+  return 0;
+}
+
+int merge(Context& context, const std::vector<fs::path>& shards, const fs::path& out) {
+  grader::merge_class_outputs(shards, out, context.manifest);
+  std::cout << fmt::format("Merged {} shards into {}\n", shards.size(), (out / "gradebook.csv").string());
+  return 0;
+}
+
+int package(Context& context, const fs::path& assignment_file, const fs::path& bundle) {
+  Assignment::load(assignment_file, context.manifest);  // refuse a bad assignment now, not on Gradescope
+  const fs::path stage = make_work_root();
+  const fs::path log = stage / "package.log";
+  // The workbook as committed (what the autograder builds), then the assignment and the two
+  // scripts Gradescope runs: setup.sh once when the image is built, run_autograder per submission.
+  fs::create_directories(stage / "bundle" / "workbook");
+  run_shell(fmt::format("git -C '{}' archive --format=tar HEAD | tar -x -C '{}'", context.source_dir.string(),
+                        (stage / "bundle" / "workbook").string()),
+            stage, log);
+  fs::copy_file(assignment_file, stage / "bundle" / "assignment.json");
+  write_executable(stage / "bundle" / "setup.sh", R"(#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image (Debian 12 packages).
+set -euo pipefail
+cd /autograder/source/workbook
+bash tools/install-deps.sh
+cmake --preset dev -DWORKBOOK_BUILD_TESTS=OFF -DWORKBOOK_BUILD_BENCH=OFF
+cmake --build --preset dev --target workbook grade_learner
+)");
+  write_executable(stage / "bundle" / "run_autograder", R"(#!/usr/bin/env bash
+# Gradescope runs this for each submission: grade it as a class of one, then hand over results.json.
+set -euo pipefail
+source=/autograder/source
+submission=/autograder/submission
+[[ -d $submission/exercises ]] && submission=$submission/exercises
+mkdir -p /tmp/class && ln -sfn "$submission" /tmp/class/student
+"$source/workbook/build/dev/grader/bin/workbook" grade-class /tmp/class \
+  --assignment "$source/assignment.json" --out /tmp/class-results
+cp /tmp/class-results/gradescope/student/results.json /autograder/results/results.json
+)");
+  const fs::path target = fs::absolute(bundle);
+  fs::remove(target);
+  run_shell(fmt::format("'{}' -E tar cf '{}' --format=zip setup.sh run_autograder assignment.json workbook",
+                        CMAKE_COMMAND, target.string()),
+            stage / "bundle", log);
+  std::error_code ignored;
+  fs::remove_all(stage, ignored);
+  std::cout << "Wrote " << bundle.string()
+            << " (setup.sh, run_autograder, assignment.json, workbook/). Upload it as a Gradescope autograder.\n";
+  return 0;
+}
+
+}  // namespace workbook::cli

@@ -1,0 +1,441 @@
+// The learner's commands: the overview, the lists, lessons, grading (with the race check),
+// watching for saves, hints, reset and the reference solution.
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/system.hpp>
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <variant>
+
+#include "grader/protocol.hpp"
+#include "grader/runner/child_process.hpp"
+#include "grader/runner/grading.hpp"
+#include "grader/runner/kit.hpp"
+#include "grader/runner/report.hpp"
+#include "workbook.hpp"
+
+namespace workbook::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using grader::Exercise;
+using grader::ExerciseResult;
+using grader::Lesson;
+
+/// The workbook in the order to work through it: each exercise right after the last lesson that
+/// prepares it; exercises no lesson names come last.
+using Item = std::variant<const Lesson*, const Exercise*>;
+std::vector<Item> sequence(const grader::Manifest& manifest) {
+  std::vector<Item> items;
+  std::set<std::string> placed;
+  for (std::size_t i = 0; i < manifest.lessons.size(); ++i) {
+    const Lesson& lesson = manifest.lessons[i];
+    items.push_back(&lesson);
+    const bool last_for_exercise =
+        std::none_of(manifest.lessons.begin() + static_cast<std::ptrdiff_t>(i) + 1, manifest.lessons.end(),
+                     [&](const Lesson& later) { return later.exercise == lesson.exercise; });
+    if (!lesson.exercise.empty() && last_for_exercise && placed.insert(lesson.exercise).second) {
+      items.push_back(manifest.find(lesson.exercise));
+    }
+  }
+  for (const auto& exercise : manifest.exercises) {
+    if (!placed.contains(exercise.name)) items.push_back(&exercise);
+  }
+  return items;
+}
+
+bool done(const Context& context, const Item& item) {
+  if (auto* lesson = std::get_if<const Lesson*>(&item)) return context.progress.lessons_run.contains((*lesson)->number);
+  return context.progress.passed(std::get<const Exercise*>(item)->name);
+}
+
+std::string now_utc() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+}
+
+std::string bar(std::size_t done_count, std::size_t total) {
+  constexpr std::size_t kWidth = 30;
+  const std::size_t filled = total == 0 ? 0 : done_count * kWidth / total;
+  return "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "]";
+}
+
+std::string bold(const Context& context, std::string_view text) {
+  return context.color ? fmt::format(fmt::emphasis::bold, "{}", text) : std::string(text);
+}
+
+/// Builds a target of the build tree; the first error if it fails.
+std::optional<std::string> build_target(const fs::path& build_dir, const std::string& target) {
+  const fs::path log = build_dir / ("workbook-build-" + target + ".log");
+  const auto outcome = grader::run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
+  if (outcome.succeeded()) return std::nullopt;
+  return grader::first_build_error(grader::read_text(log));
+}
+
+/// Grades `exercise` in the learner's folder with the kit of `build_dir`.
+ExerciseResult grade_in(const Context& context, const Exercise& exercise, const GradeRequest& request,
+                        const fs::path& build_dir, bool race) {
+  const grader::Kit kit = grader::prepare_kit(build_dir, exercise);
+  grader::TestRunOptions run{.test_timeout = std::chrono::seconds(request.timeout_seconds * (race ? 3 : 1))};
+  run.child.limits.output_bytes = 4u << 20;
+  if (race) run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
+  const fs::path work_dir = build_dir / "workbook" / "learner" / exercise.name;
+  return grader::grade_with_kit(kit, context.exercise_dir(exercise), work_dir, run,
+                                grader::Limits{.time = std::chrono::minutes(3)});
+}
+
+constexpr std::string_view kRaceFound = "ThreadSanitizer found a data race";
+
+/// Folds the race check's findings into the plain result: a test that races loses its points.
+/// Returns the race-check line for the report and the progress file.
+std::string apply_race_check(ExerciseResult& result, const ExerciseResult& raced) {
+  if (raced.status != ExerciseResult::Status::Graded) {
+    const bool unavailable = raced.detail.starts_with("race check skipped");
+    return unavailable ? raced.detail.substr(std::string_view("race check ").size())
+                       : "skipped: the ThreadSanitizer build failed:\n" + raced.detail;
+  }
+  int racy = 0;
+  for (const auto& test : raced.tests) {
+    if (test.message.find(kRaceFound) == std::string::npos) continue;
+    ++racy;
+    for (auto& plain : result.tests) {
+      if (plain.name != test.name) continue;
+      plain.status = grader::TestStatus::Failed;
+      plain.message = test.message.substr(test.message.find(kRaceFound));
+    }
+  }
+  return racy == 0 ? "clean" : "races found";
+}
+
+void record(Context& context, const ExerciseResult& result, const std::string& race_check) {
+  ExerciseProgress& entry = context.progress.exercises[result.exercise->name];
+  entry.earned = result.earned();
+  entry.possible = result.possible();
+  entry.status = result.all_passed()                                                          ? "passed"
+                 : result.all_not_implemented() || result.status == ExerciseResult::Status::Missing ? "pending"
+                                                                                               : "failing";
+  entry.graded_at = now_utc();
+  if (!race_check.empty()) entry.race_check = race_check;
+  context.save_progress();
+}
+
+/// The stub as shipped: from the branch the workbook was cloned from, else the newest commit in
+/// which the file still says "not implemented yet".
+std::optional<std::string> original_stub(const Context& context, const fs::path& relative) {
+  const fs::path scratch = context.build_dir / "workbook" / "git.out";
+  fs::create_directories(scratch.parent_path());
+  const auto git = [&](std::vector<std::string> args) -> std::optional<std::string> {
+    args.insert(args.begin(), {"git", "-C", context.root.string()});
+    if (!grader::run_child(args, scratch, std::chrono::milliseconds(30'000)).succeeded()) return std::nullopt;
+    return grader::read_text(scratch);
+  };
+  if (auto upstream = git({"show", "@{upstream}:" + relative.string()})) return upstream;
+  const auto commits = git({"log", "--format=%H", "--", relative.string()});
+  if (!commits) return std::nullopt;
+  std::istringstream hashes(*commits);
+  for (std::string hash; std::getline(hashes, hash);) {
+    auto content = git({"show", hash + ":" + relative.string()});
+    if (content && content->find(grader::protocol::kNotImplemented) != std::string::npos) return content;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const Exercise& Context::exercise(const std::string& name) const {
+  if (name.empty()) {
+    for (const auto& candidate : manifest.exercises) {
+      if (!progress.passed(candidate.name)) return candidate;
+    }
+    return manifest.exercises.back();
+  }
+  if (const Exercise* found = manifest.find(name)) return *found;
+  std::string known;
+  for (const auto& e : manifest.exercises) known += " " + e.name;
+  throw std::runtime_error("no exercise called \"" + name + "\"; the exercises are:" + known);
+}
+
+fs::path race_build_dir(const Context& context) { return context.source_dir / "build" / "tsan"; }
+
+int overview(Context& context) {
+  const auto& manifest = context.manifest;
+  if (!fs::exists(progress_file(context.root))) std::cout << manifest.welcome << "\n\n";
+  const auto items = sequence(manifest);
+  const std::size_t lessons_run = context.progress.lessons_run.size();
+  std::size_t passed = 0;
+  int points = 0;
+  int possible = 0;
+  for (const auto& exercise : manifest.exercises) {
+    passed += context.progress.passed(exercise.name) ? 1 : 0;
+    auto it = context.progress.exercises.find(exercise.name);
+    points += it == context.progress.exercises.end() ? 0 : it->second.earned;
+    possible += exercise.points;
+  }
+  std::cout << bold(context, "Executors Workbook: your progress") << "\n\n"
+            << fmt::format("  Lessons    {} {:>2}/{} run\n", bar(lessons_run, manifest.lessons.size()), lessons_run,
+                           manifest.lessons.size())
+            << fmt::format("  Exercises  {} {:>2}/{} passed, {}/{} points\n\n",
+                           bar(passed, manifest.exercises.size()), passed, manifest.exercises.size(), points, possible);
+  auto next = std::find_if(items.begin(), items.end(), [&](const Item& item) { return !done(context, item); });
+  if (next == items.end()) {
+    std::cout << bold(context, "Everything is done.") << " Try the race check on each exercise: tools/workbook grade --race\n";
+  } else if (auto* lesson = std::get_if<const Lesson*>(&*next)) {
+    std::cout << bold(context, "Next:") << fmt::format(" lesson {}, {}\n  {}\n", (*lesson)->number, (*lesson)->title,
+                                                       (*lesson)->summary)
+              << fmt::format("  Run it:  tools/workbook lesson {}\n", (*lesson)->number);
+  } else {
+    const Exercise& exercise = *std::get<const Exercise*>(*next);
+    std::cout << bold(context, "Next:") << fmt::format(" exercise {}, {} ({})\n", exercise.number, exercise.title,
+                                                       exercise.level)
+              << fmt::format("  Read exercises/{}/README.md, edit", exercise.dir);
+    for (const auto& file : exercise.files) std::cout << " exercises/" << exercise.dir << "/" << file;
+    std::cout << fmt::format("\n  Grade it:  tools/workbook grade {}   (or: tools/workbook watch {})\n", exercise.name,
+                             exercise.name);
+  }
+  std::cout << "\nMore: tools/workbook list | lessons | hint EXERCISE | reset EXERCISE | solution EXERCISE | --help\n";
+  return 0;
+}
+
+int list(Context& context) {
+  std::cout << bold(context, "Lessons") << '\n';
+  for (const auto& lesson : context.manifest.lessons) {
+    const bool run = context.progress.lessons_run.contains(lesson.number);
+    std::cout << fmt::format("  {:>2}  {:<44} {}\n", lesson.number, lesson.title, run ? "done" : "pending");
+  }
+  std::cout << '\n' << bold(context, "Exercises") << '\n';
+  for (const auto& exercise : context.manifest.exercises) {
+    auto it = context.progress.exercises.find(exercise.name);
+    const bool graded = it != context.progress.exercises.end() && !it->second.graded_at.empty();
+    const std::string status = graded ? (it->second.status == "passed" ? "done" : it->second.status) : "pending";
+    const std::string points = graded ? fmt::format("{}/{}", it->second.earned, exercise.points)
+                                      : fmt::format("-/{}", exercise.points);
+    std::cout << fmt::format("  {:>2}  {:<12} {:<32} {:<8} {:>6}", exercise.number, exercise.name,
+                             exercise.title + " (" + exercise.level + ")", status, points);
+    if (graded && !it->second.race_check.empty()) std::cout << "  race check: " << it->second.race_check;
+    std::cout << '\n';
+  }
+  return 0;
+}
+
+int lessons(Context& context) {
+  for (const auto& lesson : context.manifest.lessons) {
+    const bool run = context.progress.lessons_run.contains(lesson.number);
+    std::cout << fmt::format("{:>2}. {}{}\n    {}\n", lesson.number, lesson.title, run ? "  (done)" : "",
+                             lesson.summary);
+  }
+  std::cout << "\nRead and run one: tools/workbook lesson N [-- KNOBS]\n";
+  return 0;
+}
+
+int lesson(Context& context, int number, const std::vector<std::string>& knobs) {
+  const Lesson* lesson = context.manifest.lesson(number);
+  if (!lesson) {
+    std::cerr << fmt::format("workbook: there is no lesson {} (they are 1 to {})\n", number,
+                             context.manifest.lessons.size());
+    return 2;
+  }
+  std::cout << grader::read_text(context.root / "lessons" / lesson->slug / "README.md") << '\n';
+  std::cout << bold(context, fmt::format("Running lessons/{}/main.cpp", lesson->slug)) << '\n' << std::flush;
+  if (auto error = build_target(context.build_dir, lesson->program)) {
+    std::cerr << "The lesson's program does not compile:\n" << *error;
+    return 1;
+  }
+  namespace bp = boost::process;
+  const int code = bp::system(bp::exe = (context.build_dir / "lessons" / lesson->program).string(),
+                              bp::args = knobs, bp::std_in < stdin, bp::std_out > stdout, bp::std_err > stderr);
+  context.progress.lessons_run.insert(number);
+  context.save_progress();
+  if (code != 0) std::cerr << fmt::format("The lesson's program exited with code {}.\n", code);
+  return code == 0 ? 0 : 1;
+}
+
+int grade(Context& context, const GradeRequest& request) {
+  const Exercise& exercise = context.exercise(request.exercise);
+  ExerciseResult result = grade_in(context, exercise, request, context.build_dir, false);
+  std::string race_check;
+  if (request.race) {
+    const fs::path tsan_dir = race_build_dir(context);
+    if (!fs::exists(tsan_dir / "grader" / "libworkbook_grader_support.a")) {
+      std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
+    }
+    try {
+      if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
+        const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
+        fs::create_directories(log.parent_path());
+        const auto configured = grader::run_child({"cmake", "--preset", "tsan"}, log,
+                                                  grader::ChildOptions{.working_dir = context.source_dir});
+        if (!configured.succeeded()) {
+          throw std::runtime_error("race check skipped: cmake --preset tsan " + configured.describe() + "\n" +
+                                   grader::read_text(log));
+        }
+      }
+      race_check = apply_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
+    } catch (const std::exception& error) {
+      race_check = std::string(error.what()).starts_with("race check skipped: ")
+                       ? std::string(error.what()).substr(std::string_view("race check ").size())
+                       : std::string("skipped: ") + error.what();
+    }
+    if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
+  }
+  grader::ReportStyle style{.color = context.color, .all_hints = request.all_hints, .command = "tools/workbook grade"};
+  grader::print_report(std::cout, context.manifest, {result}, style);
+  if (request.race && !race_check.starts_with("skipped")) {
+    std::cout << (race_check == "clean" ? "Race check (ThreadSanitizer): no data race found.\n"
+                                        : "Race check (ThreadSanitizer): data races found; the tests above that "
+                                          "show them lost their points.\n");
+  }
+  const bool passed_before = context.progress.passed(exercise.name);
+  record(context, result, race_check);
+  if (result.all_passed() && !passed_before) {
+    std::cout << fmt::format("\nThe reference solution is open to you now: tools/workbook solution {}\n", exercise.name);
+  }
+  return result.all_passed() ? 0 : 1;
+}
+
+int watch(Context& context, const WatchRequest& request) {
+  const Exercise& exercise = context.exercise(request.grade.exercise);
+  GradeRequest each = request.grade;
+  each.exercise = exercise.name;
+  const fs::path dir = context.exercise_dir(exercise);
+  const int events = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  const bool file_events =
+      events >= 0 && ::inotify_add_watch(events, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) >= 0;
+  bool keyboard = true;
+  for (int run = 1;; ++run) {
+    try {
+      grade(context, each);
+    } catch (const std::exception& error) {
+      std::cout << "workbook: " << error.what() << '\n';
+    }
+    if (request.max_runs > 0 && run >= request.max_runs) break;
+    std::cout << '\n'
+              << (file_events ? fmt::format("Watching exercises/{}/: save a file to grade again, or press Enter. "
+                                            "Ctrl-C stops.\n",
+                                            exercise.dir)
+                              : "File events are not available here: press Enter to grade again. Ctrl-C stops.\n")
+              << std::flush;
+    // Wait for a save of a source file (editors may write a temporary file and rename it) or Enter.
+    bool changed = false;
+    while (!changed) {
+      std::vector<pollfd> fds;
+      if (file_events) fds.push_back({events, POLLIN, 0});
+      if (keyboard) fds.push_back({STDIN_FILENO, POLLIN, 0});
+      if (fds.empty()) return 0;  // nothing can ever wake us
+      if (::poll(fds.data(), fds.size(), -1) < 0) continue;
+      for (const auto& fd : fds) {
+        if (fd.revents == 0) continue;
+        if (fd.fd == STDIN_FILENO) {
+          std::string line;
+          if (std::getline(std::cin, line)) {
+            changed = true;
+          } else {
+            keyboard = false;  // stdin closed: only file events remain
+          }
+          continue;
+        }
+        alignas(inotify_event) char buffer[4096];
+        ssize_t length = 0;
+        while ((length = ::read(events, buffer, sizeof buffer)) > 0) {
+          for (ssize_t at = 0; at < length;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+            const std::string name = event->len > 0 ? event->name : "";
+            if (name.ends_with(".cpp") || name.ends_with(".hpp") || name.ends_with(".h")) changed = true;
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+          }
+        }
+      }
+    }
+    std::cout << "\nChange seen, grading again.\n\n";
+  }
+  if (events >= 0) ::close(events);
+  return 0;
+}
+
+int hint(Context& context, const std::string& name) {
+  const Exercise& exercise = context.exercise(name);
+  ExerciseProgress& entry = context.progress.exercises[exercise.name];
+  if (exercise.hints.empty()) {
+    std::cout << "This exercise has no hints.\n";
+    return 0;
+  }
+  if (entry.hints_shown >= static_cast<int>(exercise.hints.size())) {
+    std::cout << fmt::format("You have seen all {} hints for {}:\n", exercise.hints.size(), exercise.name);
+    for (std::size_t i = 0; i < exercise.hints.size(); ++i) std::cout << fmt::format("  {}. {}\n", i + 1, exercise.hints[i]);
+    return 0;
+  }
+  const int shown = entry.hints_shown++;
+  std::cout << fmt::format("Hint {} of {} for {}: {}\n", shown + 1, exercise.hints.size(), exercise.name,
+                           exercise.hints[static_cast<std::size_t>(shown)]);
+  if (entry.hints_shown < static_cast<int>(exercise.hints.size())) {
+    std::cout << fmt::format("(Another with: tools/workbook hint {})\n", exercise.name);
+  }
+  context.save_progress();
+  return 0;
+}
+
+int reset(Context& context, const std::string& name) {
+  const Exercise& exercise = context.exercise(name);
+  // Find every original first, so that a reset either happens whole or not at all.
+  std::vector<std::pair<fs::path, std::string>> originals;
+  for (const auto& file : exercise.files) {
+    const fs::path relative = fs::path("exercises") / exercise.dir / file;
+    auto stub = original_stub(context, relative);
+    if (!stub) {
+      std::cerr << fmt::format(
+          "workbook: cannot find the original {} in this folder's git history; nothing was changed.\n",
+          relative.string());
+      return 2;
+    }
+    originals.emplace_back(relative, std::move(*stub));
+  }
+  std::string stamp = now_utc();
+  std::erase(stamp, ':');
+  const fs::path backup = context.root / ".workbook" / "backups" / (exercise.name + "-" + stamp);
+  fs::create_directories(backup);
+  for (const auto& [relative, stub] : originals) {
+    const fs::path current = context.root / relative;
+    if (fs::exists(current)) fs::copy_file(current, backup / relative.filename(), fs::copy_options::overwrite_existing);
+    std::ofstream(current, std::ios::binary | std::ios::trunc) << stub;
+    std::cout << "Restored " << relative.string() << '\n';
+  }
+  std::cout << "Your previous version is kept in " << fs::proximate(backup, context.root).string() << "/\n";
+  context.progress.exercises.erase(exercise.name);
+  context.save_progress();
+  return 0;
+}
+
+int solution(Context& context, const std::string& name, bool reveal) {
+  const Exercise& exercise = context.exercise(name);
+  if (!context.progress.passed(exercise.name) && !reveal) {
+    std::cout << fmt::format(
+        "The reference solution of {} opens once your code passes (tools/workbook grade {}).\n"
+        "To see it now anyway: tools/workbook solution {} --reveal\n",
+        exercise.name, exercise.name, exercise.name);
+    return 1;
+  }
+  for (const auto& file : exercise.files) {
+    const fs::path path = context.root / "solutions" / exercise.dir / file;
+    std::cout << bold(context, "// " + fs::proximate(path, context.root).string()) << '\n'
+              << grader::read_text(path) << '\n';
+  }
+  return 0;
+}
+
+}  // namespace workbook::cli

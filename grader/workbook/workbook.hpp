@@ -1,0 +1,75 @@
+// The `workbook` command: what the learner runs (overview, lessons, grading, watch, hints, reset,
+// solutions) and what the instructor runs (grading a class, merging shards, packaging an
+// autograder). main.cpp parses the command line; each command is a function here.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grader/runner/manifest.hpp"
+#include "progress.hpp"
+
+namespace workbook::cli {
+
+/// Where things are: the learner's workbook (root), the source tree the program was built from,
+/// and its build tree (the grader, the library and the lesson programs are built there).
+struct Context {
+  std::filesystem::path root;
+  std::filesystem::path source_dir;
+  std::filesystem::path build_dir;
+  grader::Manifest manifest;
+  Progress progress;
+  bool color = false;
+
+  std::filesystem::path exercise_dir(const grader::Exercise& exercise) const {
+    return root / "exercises" / exercise.dir;
+  }
+  void save_progress() const { progress.save(progress_file(root)); }
+  /// The exercise called `name`, or the next one to do when `name` is empty; throws for an
+  /// unknown name, listing the known ones.
+  const grader::Exercise& exercise(const std::string& name) const;
+};
+
+struct GradeRequest {
+  std::string exercise;  ///< "" = the next one to do
+  bool race = false;     ///< also run the suite under ThreadSanitizer
+  int timeout_seconds = 15;
+  bool all_hints = false;
+};
+
+struct WatchRequest {
+  GradeRequest grade;
+  int max_runs = 0;  ///< stop after this many gradings (0: until interrupted)
+};
+
+struct ClassRequest {
+  std::filesystem::path submissions;
+  std::filesystem::path assignment;  ///< "" = every exercise, practice mode
+  std::filesystem::path out;
+  int jobs = 2;             ///< students graded at the same time
+  int shard = 1;            ///< this machine's shard, 1-based
+  int shards = 1;
+};
+
+// Learner commands; each returns the process's exit code.
+int overview(Context& context);
+int list(Context& context);
+int lessons(Context& context);
+int lesson(Context& context, int number, const std::vector<std::string>& knobs);
+int grade(Context& context, const GradeRequest& request);
+int watch(Context& context, const WatchRequest& request);
+int hint(Context& context, const std::string& exercise);
+int reset(Context& context, const std::string& exercise);
+int solution(Context& context, const std::string& exercise, bool reveal);
+
+// Instructor commands.
+int grade_class(Context& context, const ClassRequest& request);
+int merge(Context& context, const std::vector<std::filesystem::path>& shards, const std::filesystem::path& out);
+int package(Context& context, const std::filesystem::path& assignment, const std::filesystem::path& bundle);
+
+/// The build tree used for the race check (ThreadSanitizer), configured on first use.
+std::filesystem::path race_build_dir(const Context& context);
+
+}  // namespace workbook::cli
