@@ -31,8 +31,8 @@ using grader::Assignment;
 using grader::ExerciseResult;
 using grader::StudentResult;
 
-/// A fresh folder under /tmp that every user may enter: a sandboxed test runs as user nobody
-/// when we are root, and must reach its binary and its scratch folder.
+/// A fresh folder under /tmp that every user may enter: as root, a sandboxed test runs as a user
+/// id of its own, and must reach its binary and its scratch folder.
 fs::path make_work_root() {
   std::string pattern = (fs::temp_directory_path() / "workbook-class-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a work folder in /tmp");
@@ -88,8 +88,8 @@ grader::TestRunOptions test_options(const Assignment& assignment, const fs::path
                              .scratch_root = scratch_root};
   run.child.limits.output_bytes = assignment.output_bytes;
   run.child.limits.isolate_network = true;
-  // As root the test runs as nobody, whose tasks are only the test's; otherwise the limit counts
-  // every task of ours, so it sits above what we already run.
+  // As root each test runs as a user id of its own, whose tasks are only the test's; otherwise
+  // the limit counts every task of ours, so it sits above what we already run.
   run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());
   if (race) {
     // ThreadSanitizer reserves terabytes of address space: no memory limit under it.

@@ -28,7 +28,8 @@ struct Thread {
 };
 
 bool starts_with_any(std::string_view text, std::initializer_list<std::string_view> prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view prefix) { return text.starts_with(prefix); });
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](std::string_view prefix) { return text.starts_with(prefix); });
 }
 
 std::string_view trim(std::string_view text) {
@@ -177,9 +178,9 @@ bool is_cf(const Frame& frame) {
 bool is_runtime_file(const std::string& file) {
   if (file.starts_with("/usr/")) return true;
   if (file.starts_with('/')) return false;
-  static constexpr std::array kGlibcFolders = {"sysdeps", "nptl", "misc", "io",     "posix",  "stdlib", "string",
-                                               "libio",   "elf",  "csu",  "signal", "time",   "malloc", "socket",
-                                               "resolv",  "rt",   "dlfcn", "inet",  "debug",  "login"};
+  static constexpr std::array kGlibcFolders = {"sysdeps", "nptl", "misc",  "io",     "posix", "stdlib", "string",
+                                               "libio",   "elf",  "csu",   "signal", "time",  "malloc", "socket",
+                                               "resolv",  "rt",   "dlfcn", "inet",   "debug", "login"};
   bool first = true;
   for (const auto& part : fs::path(file)) {
     if (part == "libsanitizer") return true;
@@ -228,8 +229,8 @@ bool is_under(const std::string& file, const fs::path& dir) {
 }
 
 bool is_learners(const Frame& frame, const std::vector<fs::path>& learner_dirs) {
-  return !frame.file.empty() &&
-         std::any_of(learner_dirs.begin(), learner_dirs.end(), [&](const fs::path& dir) { return is_under(frame.file, dir); });
+  return !frame.file.empty() && std::any_of(learner_dirs.begin(), learner_dirs.end(),
+                                            [&](const fs::path& dir) { return is_under(frame.file, dir); });
 }
 
 /// What a runtime function waits for, if it is a wait other than a bare futex (which the
@@ -242,10 +243,11 @@ std::optional<std::string> wait_kind(const Frame& frame) {
   if (has("pthread_join") || has("clockjoin") || has("thread::join")) return "waiting for a thread to finish (join)";
   if (has("nanosleep") || has("sleep_for") || name == "sleep" || name == "usleep") return "sleeping";
   if (has("sem_wait") || has("sem_timedwait") || has("sem_clockwait")) return "waiting on a semaphore";
-  static constexpr std::array kIoWaits = {"poll",   "ppoll",    "select",  "pselect", "epoll_wait", "epoll_pwait",
-                                          "accept", "accept4",  "recv",    "recvfrom", "recvmsg",   "read",
-                                          "connect", "waitpid", "wait4",   "waitid"};
-  if (std::find(kIoWaits.begin(), kIoWaits.end(), name) != kIoWaits.end()) return "waiting in " + std::string(name) + "()";
+  static constexpr std::array kIoWaits = {"poll",    "ppoll",   "select", "pselect",  "epoll_wait", "epoll_pwait",
+                                          "accept",  "accept4", "recv",   "recvfrom", "recvmsg",    "read",
+                                          "connect", "waitpid", "wait4",  "waitid"};
+  if (std::find(kIoWaits.begin(), kIoWaits.end(), name) != kIoWaits.end())
+    return "waiting in " + std::string(name) + "()";
   return std::nullopt;
 }
 
@@ -283,8 +285,8 @@ std::optional<std::string> describe(const Thread& thread, const std::vector<fs::
   const auto learners = std::find_if(thread.frames.begin(), thread.frames.end(),
                                      [&](const Frame& frame) { return is_learners(frame, learner_dirs); });
   const auto tests = std::find_if(thread.frames.begin(), thread.frames.end(), [](const Frame& frame) {
-    return !is_system(frame) && !is_cf(frame) && !starts_with_any(frame.function, {"testing::", "workbook::grader::"}) &&
-           frame.function != "main";
+    return !is_system(frame) && !is_cf(frame) &&
+           !starts_with_any(frame.function, {"testing::", "workbook::grader::"}) && frame.function != "main";
   });
   const auto caller = learners != thread.frames.end() ? learners : tests;
   if (caller == thread.frames.end()) return std::nullopt;
@@ -328,7 +330,8 @@ std::string summarize_backtraces(std::string_view gdb_output, const std::vector<
       ++quiet_threads;
       continue;
     }
-    auto entry = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.description == *description; });
+    auto entry =
+        std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.description == *description; });
     if (entry == entries.end()) {
       const bool learners = std::any_of(thread.frames.begin(), thread.frames.end(),
                                         [&](const Frame& frame) { return is_learners(frame, learner_dirs); });
@@ -345,7 +348,8 @@ std::string summarize_backtraces(std::string_view gdb_output, const std::vector<
   std::size_t hidden_threads = quiet_threads;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (i < shown) {
-      summary += (summary.empty() ? "" : "\n") + label(entries[i].threads, program_name) + ": " + entries[i].description;
+      summary +=
+          (summary.empty() ? "" : "\n") + label(entries[i].threads, program_name) + ": " + entries[i].description;
     } else {
       hidden_threads += entries[i].threads.size();
     }

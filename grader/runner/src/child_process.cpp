@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/env.hpp>
@@ -25,6 +26,8 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <string_view>
+#include <atomic>
 #include <system_error>
 #include <thread>
 
@@ -34,8 +37,13 @@ namespace {
 
 namespace bp = boost::process;
 
-constexpr uid_t kNobodyUser = 65534;
-constexpr gid_t kNobodyGroup = 65534;
+// As root, a child with a process limit runs as a user id of its own, unused by the system: the
+// limit then counts its processes only, not those of children running beside it (another
+// student's fork bomb), nor zombies a killed child left for init to reap. Its group is nogroup.
+constexpr uid_t kFirstSandboxUser = 2'000'000'000;
+constexpr uid_t kSandboxUsers = 1'000'000;
+constexpr gid_t kSandboxGroup = 65534;
+std::atomic<uid_t> sandbox_users_taken{0};
 constexpr int kSetupFailedExitCode = 127;
 
 /// A step of the child's setup between fork and exec, named to the parent when it fails.
@@ -52,8 +60,8 @@ enum class Step : int {
   MapGroup,
   LoopbackUp,
   DropGroups,
-  SetGroupNobody,
-  SetUserNobody,
+  SetSandboxGroup,
+  SetSandboxUser,
   ChangeDirectory,
   Exec,
 };
@@ -72,8 +80,8 @@ std::string step_name(Step step, const std::string& program, const std::filesyst
     case Step::MapGroup: return "writing /proc/self/gid_map";
     case Step::LoopbackUp: return "bringing up the loopback interface";
     case Step::DropGroups: return "setgroups(0, nullptr)";
-    case Step::SetGroupNobody: return "setgid(" + std::to_string(kNobodyGroup) + ")";
-    case Step::SetUserNobody: return "setuid(" + std::to_string(kNobodyUser) + ")";
+    case Step::SetSandboxGroup: return "setgid(" + std::to_string(kSandboxGroup) + ")";
+    case Step::SetSandboxUser: return "setuid(a sandbox user)";
     case Step::ChangeDirectory: return "chdir(" + working_dir.string() + ")";
     case Step::Exec: return "execve(" + program + ")";
   }
@@ -87,7 +95,7 @@ struct SetupFailure {
 };
 
 /// Writes `text` to the file `path` at once; safe after fork.
-bool write_whole_file(const char* path, const std::string& text) noexcept {
+bool write_whole_file(const char* path, std::string_view text) noexcept {
   const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -131,7 +139,7 @@ class ChildSetup {
       user_map_ = std::to_string(::geteuid()) + " " + std::to_string(::geteuid()) + " 1\n";
       group_map_ = std::to_string(::getegid()) + " " + std::to_string(::getegid()) + " 1\n";
     }
-    become_nobody_ = limits.max_processes && root;
+    if (limits.max_processes && root) sandbox_user_ = kFirstSandboxUser + sandbox_users_taken++ % kSandboxUsers;
     working_dir_ = options.working_dir.string();
   }
 
@@ -142,7 +150,7 @@ class ChildSetup {
       const rlimit value{limit.value, limit.value};
       if (::setrlimit(limit.resource, &value) != 0) fail(limit.step);
     }
-    // Namespaces first: as nobody we could no longer create them.
+    // Namespaces first: as the sandbox user we could no longer create them.
     if (new_user_namespace_) {
       if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) fail(Step::NewUserAndNetworkNamespace);
       if (!write_whole_file("/proc/self/setgroups", "deny")) fail(Step::DenySetgroups);
@@ -152,10 +160,10 @@ class ChildSetup {
       fail(Step::NewNetworkNamespace);
     }
     if (isolate_network_ && !bring_loopback_up()) fail(Step::LoopbackUp);
-    if (become_nobody_) {
+    if (sandbox_user_) {
       if (::setgroups(0, nullptr) != 0) fail(Step::DropGroups);
-      if (::setgid(kNobodyGroup) != 0) fail(Step::SetGroupNobody);
-      if (::setuid(kNobodyUser) != 0) fail(Step::SetUserNobody);
+      if (::setgid(kSandboxGroup) != 0) fail(Step::SetSandboxGroup);
+      if (::setuid(*sandbox_user_) != 0) fail(Step::SetSandboxUser);
     }
     if (!working_dir_.empty() && ::chdir(working_dir_.c_str()) != 0) fail(Step::ChangeDirectory);
   }
@@ -183,7 +191,7 @@ class ChildSetup {
   std::vector<ResourceLimit> resource_limits_;
   bool isolate_network_ = false;
   bool new_user_namespace_ = false;
-  bool become_nobody_ = false;
+  std::optional<uid_t> sandbox_user_;
   std::string user_map_;
   std::string group_map_;
   std::string working_dir_;
@@ -218,10 +226,10 @@ class FailurePipe {
   int error_;
 };
 
-/// Serialises starting children. Boost.Process opens its descriptors (its own error pipe, the
-/// output file, /dev/null) without O_CLOEXEC; a child forked meanwhile by another run_child
-/// would inherit them, and a copy of Boost's error pipe would block the other start until that
-/// child exits.
+/// Serialises starting children. Boost.Process opens /dev/null and its error pipe without
+/// O_CLOEXEC (the pipe's write end gets it a moment later): a child forked meanwhile by another
+/// run_child would inherit them, and its copy of the error pipe would hold up the other start
+/// until that child exits.
 std::mutex starting_children;
 
 ChildOutcome failed_to_start(int error, std::string step) {
@@ -313,8 +321,8 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
     const std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(output.c_str(), "we"), &std::fclose);
     if (!out) return failed_to_start(errno, "creating " + output.string());
     child = bp::child(
-        bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-        bp::std_in<bp::null, (bp::std_out & bp::std_err)> out.get(), environment,
+        bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), (bp::std_in < bp::null),
+        ((bp::std_out & bp::std_err) > out.get()), environment,
         bp::extend::on_exec_setup = [&setup](auto&) { setup.apply(); },
         bp::extend::on_exec_error =
             [&setup](auto&, const std::error_code& exec_error) { setup.exec_failed(exec_error.value()); },
@@ -370,8 +378,11 @@ const SandboxSupport& sandbox_support() {
     Limits network;
     network.isolate_network = true;
     result.network_isolation = try_limits(network, "no network isolation", result.explanation);
+    // The limit we live under ourselves (as non-root the count includes all our processes).
+    rlimit current{};
+    ::getrlimit(RLIMIT_NPROC, &current);
     Limits processes;
-    processes.max_processes = 64;
+    processes.max_processes = static_cast<unsigned>(std::min<rlim_t>(current.rlim_cur, 1u << 22));
     result.process_limit = try_limits(processes, "no process limit", result.explanation);
     return result;
   }();

@@ -250,9 +250,11 @@ TEST(SummarizeBacktraces, KeepsToTwelveLines) {
 
   // Twelve threads and an idle one: still twelve lines.
   std::string twelve_and_idle = output.substr(0, output.find("Thread 13 "));
-  twelve_and_idle += "Thread 13 (Thread 0x7f46 (LWP 1013) \"grade_fetcher\"):\n"
-                     "#0  0x00007fdb0fa865d8 in ___pthread_cond_wait (cond=0x1, mutex=0x2) at ./nptl/pthread_cond_wait.c:618\n"
-                     "#1  0x000055c6a6725728 in cf::detail::ThreadPoolCore::take (this=0x3) at ../../library/src/thread_pool_executor.cpp:153\n";
+  twelve_and_idle +=
+      "Thread 13 (Thread 0x7f46 (LWP 1013) \"grade_fetcher\"):\n"
+      "#0  0x00007fdb0fa865d8 in ___pthread_cond_wait (cond=0x1, mutex=0x2) at ./nptl/pthread_cond_wait.c:618\n"
+      "#1  0x000055c6a6725728 in cf::detail::ThreadPoolCore::take (this=0x3) at "
+      "../../library/src/thread_pool_executor.cpp:153\n";
   const std::string capped = summarize_backtraces(twelve_and_idle, kFetcherDir);
   EXPECT_EQ(std::count(capped.begin(), capped.end(), '\n'), 11) << capped;
   EXPECT_TRUE(capped.ends_with("\n... and 2 more threads")) << capped;

@@ -5,9 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,7 +45,7 @@ class TemporaryDirectory {
 
   const fs::path& path() const { return path_; }
   fs::path operator/(const std::string& name) const { return path_ / name; }
-  /// Lets a child running as user nobody write here.
+  /// Lets a child running as a sandbox user write here.
   void open_to_everyone() const { fs::permissions(path_, fs::perms::all); }
 
  private:
@@ -82,7 +81,7 @@ std::pair<char, pid_t> state_and_group(pid_t pid) {
 /// an instant ago may still be running. A zombie has ended.
 bool ends_soon(pid_t pid) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // glibc 2.36's wrapper lacks extern "C"
-  if (fd < 0) return errno == ESRCH;  // gone and reaped
+  if (fd < 0) return errno == ESRCH;                                   // gone and reaped
   pollfd ended{fd, POLLIN, 0};
   const bool readable = ::poll(&ended, 1, 1000) == 1;
   ::close(fd);
@@ -105,7 +104,8 @@ std::vector<pid_t> group_members(pid_t group) {
 /// Processes and threads of the user a child with max_processes runs as: RLIMIT_NPROC counts them
 /// all, zombies waiting for init to reap them too (a previous fork bomb's, say).
 unsigned tasks_of_limited_user() {
-  const uid_t user = ::geteuid() == 0 ? 65534 : ::getuid();
+  if (::geteuid() == 0) return 0;  // as root the child runs as a user id of its own, fresh each time
+  const uid_t user = ::getuid();
   unsigned tasks = 0;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     if (entry.path().filename().string().find_first_not_of("0123456789") != std::string::npos) continue;
@@ -191,21 +191,27 @@ TEST(ChildProcess, ProcessLimitStopsForking) {
   const TemporaryDirectory dir;
   dir.open_to_everyone();
   ChildOptions options;
-  const unsigned limit = tasks_of_limited_user() + 10;  // zombies being reaped meanwhile leave room for more
+  // RLIMIT_NPROC counts all the user's tasks, other tests' too: room for them to come and go.
+  const unsigned limit = tasks_of_limited_user() + 64;
   options.limits.max_processes = limit;
   options.limits.time = 10s;  // only if the limit failed
   options.working_dir = dir.path();
+  const std::string sleeps = std::to_string(limit + 16);  // more than the limit lets it start
   const auto outcome = run_script(
-      "id -u > user; i=0; while [ $i -lt 100 ]; do sleep 1000 & echo $! >> pids; i=$((i+1)); done; wait", dir / "out",
-      options);
+      "id -u > user; i=0; while [ $i -lt " + sleeps + " ]; do sleep 1000 & echo $! >> pids; i=$((i+1)); done; wait",
+      dir / "out", options);
   EXPECT_EQ(outcome.kind, Kind::Exited) << outcome.describe();
   EXPECT_NE(outcome.code, 0);
   EXPECT_NE(read_text(dir / "out").find("Cannot fork"), std::string::npos) << read_text(dir / "out");
   const auto pids = read_pids(dir / "pids");
   EXPECT_LT(pids.size(), limit);  // the shell is one of them
   for (pid_t pid : pids) EXPECT_TRUE(ends_soon(pid)) << "sleep " << pid << " is still running";
-  const std::string expected_user = ::geteuid() == 0 ? "65534" : std::to_string(::geteuid());
-  EXPECT_EQ(read_text(dir / "user"), expected_user + "\n");
+  const std::string user = read_text(dir / "user");
+  if (::geteuid() == 0) {
+    EXPECT_GE(std::stoul(user), 2'000'000'000UL) << "root's child runs as a sandbox user of its own";
+  } else {
+    EXPECT_EQ(user, std::to_string(::geteuid()) + "\n");
+  }
 }
 
 TEST(ChildProcess, ForkBombIsBoundedByTheProcessLimit) {
@@ -213,14 +219,15 @@ TEST(ChildProcess, ForkBombIsBoundedByTheProcessLimit) {
   const TemporaryDirectory dir;
   dir.open_to_everyone();
   ChildOptions options;
-  options.limits.max_processes = tasks_of_limited_user() + 16;
-  options.limits.time = 2s;  // only if the limit failed
+  options.limits.max_processes = tasks_of_limited_user() + 64;  // as above
+  options.limits.time = 2s;                                     // only if the limit failed
   options.working_dir = dir.path();
   const auto started = std::chrono::steady_clock::now();
   const auto outcome = run_script("echo $$ > leader; bomb() { bomb | bomb; }; bomb", dir / "out", options);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_NE(outcome.kind, Kind::FailedToStart) << outcome.describe();
-  EXPECT_NE(read_text(dir / "out").find("Cannot fork"), std::string::npos) << outcome.describe() << "\n" << read_text(dir / "out");
+  EXPECT_NE(read_text(dir / "out").find("Cannot fork"), std::string::npos) << outcome.describe() << "\n"
+                                                                           << read_text(dir / "out");
   const auto leader = read_pids(dir / "leader");
   ASSERT_EQ(leader.size(), 1u);
   for (pid_t pid : group_members(leader[0])) EXPECT_TRUE(ends_soon(pid)) << "process " << pid << " is still running";
@@ -323,8 +330,8 @@ TEST(ChildProcess, ReportsWhyAChildCouldNotStart) {
   options.working_dir = dir / "no-such-directory";
   const auto no_directory = run_script("true", dir / "out", options);
   EXPECT_EQ(no_directory.kind, Kind::FailedToStart);
-  EXPECT_EQ(no_directory.describe(), "could not start: chdir(" + options.working_dir.string() +
-                                         ") failed: No such file or directory");
+  EXPECT_EQ(no_directory.describe(),
+            "could not start: chdir(" + options.working_dir.string() + ") failed: No such file or directory");
 }
 
 TEST(ChildProcess, RunsChildrenFromManyThreadsAtOnce) {

@@ -73,11 +73,16 @@ Backtraces capture_backtraces() {
   ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
   const std::string pid = std::to_string(::getpid());
-  const char* argv[] = {"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off", "-p", pid.c_str(),
-                        "-ex", "set filename-display absolute", "-ex", "thread apply all bt", nullptr};
+  // clang-format off
+  const char* argv[] = {"gdb", "-batch", "-nx",
+                        "-iex", "set debuginfod enabled off",  // never wait for a debug info server
+                        "-p", pid.c_str(),
+                        "-ex", "set filename-display absolute",  // so that the runner can tell the learner's files
+                        "-ex", "thread apply all bt",
+                        nullptr};
+  // clang-format on
   pid_t gdb = 0;
-  const int spawn_error =
-      ::posix_spawnp(&gdb, "gdb", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  const int spawn_error = ::posix_spawnp(&gdb, "gdb", &actions, nullptr, const_cast<char* const*>(argv), environ);
   ::posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_fds[1]);
   if (spawn_error != 0) {
@@ -111,8 +116,9 @@ Backtraces capture_backtraces() {
   }
   if (!finished) return {"", "gdb did not finish within " + std::to_string(kPatience.count()) + " s"};
   if (output.find("\n#0 ") == std::string::npos) {
-    return {"", "gdb found no backtrace (" + (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                                                  : std::string("killed by a signal")) +
+    return {"", "gdb found no backtrace (" +
+                    (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                       : std::string("killed by a signal")) +
                     "): " + last_line(output)};
   }
   return {output, ""};

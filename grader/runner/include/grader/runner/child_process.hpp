@@ -4,10 +4,10 @@
 //
 // What the caller must know about the limits:
 // - max_processes: RLIMIT_NPROC counts every process and thread of the child's user, not of the
-//   child alone. Root is exempt from it, so when we are root a child with this limit runs as user
-//   nobody (65534): the caller must make the program and what it reads readable, and the files
-//   and directories it writes writable, by nobody. Children running at the same time as nobody
-//   (parallel jobs) share one count, so size the limit for all of them.
+//   child alone. Root is exempt from it, so when we are root a child with this limit runs as a
+//   user id of its own (unused by the system, one per child, group nogroup): the caller must make
+//   the program and what it reads readable, and what it writes writable, by everyone. As non-root
+//   the count includes all our own processes, so size the limit above what we already run.
 // - output_bytes: RLIMIT_FSIZE caps every file the child writes (a gtest JSON report too), not
 //   only the output file.
 // - isolate_network: as root a new network namespace; otherwise a new user namespace too, in which
@@ -31,7 +31,7 @@ struct Limits {
   std::optional<std::uint64_t> memory_bytes;      ///< address space (RLIMIT_AS); not for sanitizer builds
   std::optional<std::uint64_t> output_bytes;      ///< size of the output file (RLIMIT_FSIZE)
   std::optional<unsigned> max_processes;          ///< processes and threads (RLIMIT_NPROC); as root the
-                                                  ///< child runs as user nobody so that the limit applies
+                                                  ///< child runs as a user id of its own (see above)
   bool isolate_network = false;                   ///< a network namespace of its own with loopback only
 };
 
