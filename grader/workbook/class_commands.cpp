@@ -88,6 +88,7 @@ grader::TestRunOptions test_options(const Assignment& assignment, const fs::path
                              .scratch_root = scratch_root};
   run.child.limits.output_bytes = assignment.output_bytes;
   run.child.limits.isolate_network = true;
+  run.child.limits.niceness = 10;
   // As root each test runs as a user id of its own, whose tasks are only the test's; otherwise
   // the limit counts every task of ours, so it sits above what we already run.
   run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());

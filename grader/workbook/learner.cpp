@@ -217,7 +217,7 @@ int list(Context& context) {
   std::cout << bold(context, "Lessons") << '\n';
   for (const auto& lesson : context.manifest.lessons) {
     const bool run = context.progress.lessons_run.contains(lesson.number);
-    std::cout << fmt::format("  {:>2}  {:<44} {}\n", lesson.number, lesson.title, run ? "done" : "pending");
+    std::cout << fmt::format("  {:>2}  {:<65} {}\n", lesson.number, lesson.title, run ? "done" : "pending");
   }
   std::cout << '\n' << bold(context, "Exercises") << '\n';
   for (const auto& exercise : context.manifest.exercises) {
@@ -226,7 +226,7 @@ int list(Context& context) {
     const std::string status = graded ? (it->second.status == "passed" ? "done" : it->second.status) : "pending";
     const std::string points = graded ? fmt::format("{}/{}", it->second.earned, exercise.points)
                                       : fmt::format("-/{}", exercise.points);
-    std::cout << fmt::format("  {:>2}  {:<12} {:<32} {:<8} {:>6}", exercise.number, exercise.name,
+    std::cout << fmt::format("  {:>2}  {:<12} {:<52} {:<8} {:>6}", exercise.number, exercise.name,
                              exercise.title + " (" + exercise.level + ")", status, points);
     if (graded && !it->second.race_check.empty()) std::cout << "  race check: " << it->second.race_check;
     std::cout << '\n';

@@ -63,6 +63,7 @@ enum class Step : int {
   SetSandboxGroup,
   SetSandboxUser,
   ChangeDirectory,
+  LowerPriority,
   Exec,
 };
 
@@ -83,6 +84,7 @@ std::string step_name(Step step, const std::string& program, const std::filesyst
     case Step::SetSandboxGroup: return "setgid(" + std::to_string(kSandboxGroup) + ")";
     case Step::SetSandboxUser: return "setuid(a sandbox user)";
     case Step::ChangeDirectory: return "chdir(" + working_dir.string() + ")";
+    case Step::LowerPriority: return "nice()";
     case Step::Exec: return "execve(" + program + ")";
   }
   return "setting up the child";
@@ -141,6 +143,7 @@ class ChildSetup {
     }
     if (limits.max_processes && root) sandbox_user_ = kFirstSandboxUser + sandbox_users_taken++ % kSandboxUsers;
     working_dir_ = options.working_dir.string();
+    niceness_ = limits.niceness;
   }
 
   /// In the child after fork: applies everything, or reports the failed step and exits.
@@ -166,6 +169,10 @@ class ChildSetup {
       if (::setuid(*sandbox_user_) != 0) fail(Step::SetSandboxUser);
     }
     if (!working_dir_.empty() && ::chdir(working_dir_.c_str()) != 0) fail(Step::ChangeDirectory);
+    if (niceness_) {
+      errno = 0;
+      if (::nice(*niceness_) == -1 && errno != 0) fail(Step::LowerPriority);
+    }
   }
 
   /// In the child when execve failed: reports it and exits.
@@ -195,6 +202,7 @@ class ChildSetup {
   std::string user_map_;
   std::string group_map_;
   std::string working_dir_;
+  std::optional<int> niceness_;
 };
 
 /// The pipe through which the child reports a failed setup step. Both ends are close-on-exec, so

@@ -181,7 +181,7 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
                                 std::string(protocol::kTestTimeoutFlag) + std::to_string(options.test_timeout.count())};
   if (options.repeat > 1) argv.push_back("--gtest_repeat=" + std::to_string(options.repeat));
   ChildOptions child = options.child;
-  child.limits.time = test_timeout + std::chrono::seconds(30);  // the watchdog's gdb may take a while
+  child.limits.time = test_timeout + std::chrono::seconds(protocol::kHangReportSeconds);
   const auto outcome = run_child(argv, output, child);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string printed = read_text(output);
@@ -201,7 +201,7 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
   }
   if (outcome.kind == ChildOutcome::Kind::TimedOut) {
     result.status = TestStatus::Hung;
-    result.message = "The test did not finish within " + std::to_string(test_timeout.count() + 30) +
+    result.message = "The test did not finish within " + std::to_string(test_timeout.count() + protocol::kHangReportSeconds) +
                      " s and was stopped. Its last output:\n" + tail(printed, 10);
     return result;
   }

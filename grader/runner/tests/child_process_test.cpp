@@ -1,6 +1,7 @@
 #include "grader/runner/child_process.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -311,6 +312,15 @@ TEST(ChildProcess, PassesTheEnvironmentAndTheWorkingDirectory) {
   options.working_dir = dir.path();
   ASSERT_TRUE(run_script(R"(echo "$WORKBOOK_TEST_VALUE $HOME"; pwd)", dir / "out", options).succeeded());
   EXPECT_EQ(read_text(dir / "out"), "hello /replaced\n" + fs::canonical(dir.path()).string() + "\n");
+}
+
+TEST(ChildProcess, NicenessLowersTheChildsPriority) {
+  const TemporaryDirectory dir;
+  ChildOptions options;
+  options.limits.niceness = 10;
+  // Field 19 of /proc/<pid>/stat is the nice value (the shell's, which its commands inherit).
+  ASSERT_TRUE(run_script("cut -d' ' -f19 /proc/$$/stat", dir / "out", options).succeeded()) << read_text(dir / "out");
+  EXPECT_EQ(read_text(dir / "out"), std::to_string(::getpriority(PRIO_PROCESS, 0) + 10) + "\n");
 }
 
 TEST(ChildProcess, ReportsWhyAChildCouldNotStart) {

@@ -61,7 +61,9 @@ std::string last_line(std::string_view text) {
 /// Runs gdb on this very process to see where every thread is. gdb stops all our threads while
 /// it reads them, this one included (it waits in poll()), and lets them go when it detaches.
 Backtraces capture_backtraces() {
-  constexpr auto kPatience = std::chrono::seconds(20);  // gdb loading a big binary's symbols takes a while
+  // gdb reads a debug binary's symbols in about a second here. If it is killed while attached,
+  // our threads may stay stopped, and the runner's own limit (kept in step) ends the process.
+  constexpr auto kPatience = std::chrono::seconds(10);
   constexpr std::size_t kMaxOutput = 4 << 20;
   // Yama's ptrace_scope=1 only lets ancestors attach; gdb is our child. Absent Yama this fails: fine.
   ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);

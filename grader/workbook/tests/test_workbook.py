@@ -48,6 +48,14 @@ FileContents read_files(const std::vector<std::string>&, int) {
 }
 }  // namespace exercises
 """
+FORK_BOMB = SOLUTION.replace("FileContents read_files(", "FileContents read_files_unused(", 1) + """
+#include <unistd.h>
+namespace exercises {
+FileContents read_files(const std::vector<std::string>&, int) {
+  for (;;) fork();
+}
+}  // namespace exercises
+"""
 DOES_NOT_COMPILE = SOLUTION.replace("namespace exercises {", "namespace exercises {\nint broken = ;", 1)
 
 
@@ -180,10 +188,12 @@ class WatchTest(WorkbookCase):
 
 
 class ClassTest(unittest.TestCase):
-    """A class of five: one passes, one hands in the stub, one does not compile, one folder is
-    empty, one floods its output. Every student gets a row; the batch finishes."""
+    """A class of six: one passes, one hands in the stub, one does not compile, one folder is
+    empty, one floods its output, one forks without end. Every student gets a row; the batch
+    finishes."""
 
-    STUDENTS = {"alice": SOLUTION, "bob": None, "carol": DOES_NOT_COMPILE, "dave": "", "erin": FLOODS}
+    STUDENTS = {"alice": SOLUTION, "bob": None, "carol": DOES_NOT_COMPILE, "dave": "", "erin": FLOODS,
+                "frank": FORK_BOMB}
 
     @classmethod
     def setUpClass(cls):
@@ -204,7 +214,7 @@ class ClassTest(unittest.TestCase):
         cls.assignment.write_text(json.dumps({
             "format_version": 1, "name": "Week 1", "due": "2026-12-01", "mode": "practice",
             "exercises": [{"name": "file_reader", "points": 10}],
-            "limits": {"test_seconds": 5, "output_kb": 256}}))
+            "limits": {"test_seconds": 3, "output_kb": 256}}))
         cls.out = cls.dir / "out"
         cls.graded = workbook(cls.root, "grade-class", str(cls.submissions), "--assignment", str(cls.assignment),
                            "--out", str(cls.out))
@@ -219,7 +229,7 @@ class ClassTest(unittest.TestCase):
 
     def test_every_student_gets_a_row_with_the_right_status(self):
         self.assertEqual(self.graded.returncode, 0, self.graded.stderr)
-        self.assertIn("Graded 5 students", self.graded.stdout)
+        self.assertIn("Graded 6 students", self.graded.stdout)
         rows = self.gradebook(self.out)
         self.assertEqual(sorted(rows), sorted(self.STUDENTS))
         self.assertEqual((rows["alice"]["status"], float(rows["alice"]["points"])), ("passed", 10.0))
@@ -229,6 +239,8 @@ class ClassTest(unittest.TestCase):
         self.assertIn(rows["erin"]["status"], ("partial", "failed"))
         self.assertIn("output", (self.out / "feedback" / "erin.txt").read_text())
         self.assertIn("error:", (self.out / "feedback" / "carol.txt").read_text())
+        self.assertIn(rows["frank"]["status"], ("partial", "failed"))
+        self.assertEqual(float(rows["frank"]["points"]), 3.0)  # read_file's tests pass; read_files' do not
 
     def test_platform_formats_are_written(self):
         gradescope = json.loads((self.out / "gradescope" / "alice" / "results.json").read_text())
@@ -236,19 +248,23 @@ class ClassTest(unittest.TestCase):
         exercism = json.loads((self.out / "exercism" / "carol" / "results.json").read_text())
         self.assertEqual((exercism["version"], exercism["status"]), (2, "error"))
         suites = ElementTree.parse(self.out / "junit.xml").getroot().findall("testsuite")
-        self.assertEqual(len(suites), 5)
+        self.assertEqual(len(suites), len(self.STUDENTS))
 
     def test_shards_merge_into_the_same_gradebook(self):
+        # Without the fork bomb, which only costs time here: its row is checked above.
+        quick = self.dir / "quick-submissions"
+        shutil.copytree(self.submissions, quick, ignore=lambda folder, names: ["frank"] if folder == str(self.submissions) else [])
         shard_outs = []
         for shard in ("1/2", "2/2"):
             out = self.dir / ("shard-" + shard.replace("/", "-of-"))
-            workbook(self.root, "grade-class", str(self.submissions), "--assignment", str(self.assignment),
+            workbook(self.root, "grade-class", str(quick), "--assignment", str(self.assignment),
                      "--out", str(out), "--shard", shard, check_code=0)
             shard_outs.append(out)
         merged = self.dir / "merged"
         workbook(self.root, "merge", *map(str, shard_outs), "--out", str(merged), check_code=0)
-        strip = lambda rows: {s: (r["exercise"], r["points"], r["status"]) for s, r in rows.items()}
+        strip = lambda rows: {s: (r["exercise"], r["points"], r["status"]) for s, r in rows.items() if s != "frank"}
         self.assertEqual(strip(self.gradebook(merged)), strip(self.gradebook(self.out)))
+        self.assertEqual(len(self.gradebook(merged)), len(self.STUDENTS) - 1)
 
 
 if __name__ == "__main__":

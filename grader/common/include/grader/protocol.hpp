@@ -22,6 +22,10 @@ inline constexpr std::string_view kHangReportFlag = "--workbook_hang_report=";
 /// Seconds a single test may run before the watchdog reports a hang.
 inline constexpr std::string_view kTestTimeoutFlag = "--workbook_test_timeout=";
 
+/// How much longer than a test's time limit the runner lets a grade binary run: its watchdog
+/// reports a hang at the limit, after up to 10 s of gdb collecting backtraces.
+inline constexpr int kHangReportSeconds = 15;
+
 /// Exit code of a grade binary whose watchdog caught a hanging test.
 inline constexpr int kHangExitCode = 86;
 

@@ -32,6 +32,8 @@ struct Limits {
   std::optional<std::uint64_t> output_bytes;      ///< size of the output file (RLIMIT_FSIZE)
   std::optional<unsigned> max_processes;          ///< processes and threads (RLIMIT_NPROC); as root the
                                                   ///< child runs as a user id of its own (see above)
+  std::optional<int> niceness;                    ///< added to the nice value: a runaway child (a fork
+                                                  ///< bomb, a busy loop) must not starve the grader
   bool isolate_network = false;                   ///< a network namespace of its own with loopback only
 };
 
