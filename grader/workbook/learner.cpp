@@ -22,6 +22,7 @@
 
 #include "grader/protocol.hpp"
 #include "grader/runner/child_process.hpp"
+#include "grader/runner/file_lock.hpp"
 #include "grader/runner/grading.hpp"
 #include "grader/runner/kit.hpp"
 #include "grader/runner/report.hpp"
@@ -96,7 +97,10 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
   grader::TestRunOptions run{.test_timeout = std::chrono::seconds(request.timeout_seconds * (race ? 3 : 1))};
   run.child.limits.output_bytes = 4u << 20;
   if (race) run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
-  const fs::path work_dir = build_dir / "workbook" / "learner" / exercise.name;
+  // One work folder per workbook copy and exercise, used by one command at a time.
+  const fs::path work_dir = build_dir / "workbook" / fmt::format("learner-{:016x}", std::hash<std::string>{}(context.root.string())) / exercise.name;
+  fs::create_directories(work_dir);
+  const grader::FileLock lock(work_dir / "grading.lock");
   return grader::grade_with_kit(kit, context.exercise_dir(exercise), work_dir, run,
                                 grader::Limits{.time = std::chrono::minutes(3)});
 }

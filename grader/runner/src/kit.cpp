@@ -1,13 +1,11 @@
 #include "grader/runner/kit.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include "grader/runner/file_lock.hpp"
 
 namespace workbook::grader {
 
@@ -63,23 +61,6 @@ std::vector<std::string> words_of(const std::string& command) {
   return words;
 }
 
-/// Holds an exclusive lock on the build tree (released when the process dies, too).
-class BuildTreeLock {
- public:
-  explicit BuildTreeLock(const fs::path& build_dir)
-      : fd_(::open((build_dir / "grader" / "kit.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  BuildTreeLock(const BuildTreeLock&) = delete;
-  BuildTreeLock& operator=(const BuildTreeLock&) = delete;
-  ~BuildTreeLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
@@ -126,7 +107,7 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   }
   // One Ninja at a time in a build tree: two workbook commands (watch in one terminal, grade in
   // another; parallel tests) must not write its logs at once.
-  const BuildTreeLock lock(build_dir);
+  const FileLock lock(build_dir / "grader" / "kit.lock");
   run_in(build_dir, prerequisites, "build the grader for " + exercise.name, "kit-" + exercise.name + "-build.log");
   return kit;
 }
