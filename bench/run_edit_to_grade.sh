@@ -23,6 +23,6 @@ echo "[[maybe_unused]] static int edit_counter = 0;  // the benchmark edits this
 
 tools/workbook --root "$copy" grade "$exercise" > /dev/null  # warm: the grader and the kit are built
 hyperfine --warmup 1 --runs 10 \
-  --prepare "sed -i \"s/edit_counter = [0-9]*/edit_counter = \$(date +%N)/\" '$copy/exercises/$dir/$file'" \
+  --prepare "sed -i \"s/edit_counter = [0-9]*/edit_counter = 1\$(date +%N)/\" '$copy/exercises/$dir/$file'" \
   --export-json "$build/edit-to-grade.json" "$@" \
   "tools/workbook --root '$copy' grade $exercise"
