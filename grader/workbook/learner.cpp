@@ -105,29 +105,6 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
                                 grader::Limits{.time = std::chrono::minutes(3)});
 }
 
-constexpr std::string_view kRaceFound = "ThreadSanitizer found a data race";
-
-/// Folds the race check's findings into the plain result: a test that races loses its points.
-/// Returns the race-check line for the report and the progress file.
-std::string apply_race_check(ExerciseResult& result, const ExerciseResult& raced) {
-  if (raced.status != ExerciseResult::Status::Graded) {
-    const bool unavailable = raced.detail.starts_with("race check skipped");
-    return unavailable ? raced.detail.substr(std::string_view("race check ").size())
-                       : "skipped: the ThreadSanitizer build failed:\n" + raced.detail;
-  }
-  int racy = 0;
-  for (const auto& test : raced.tests) {
-    if (test.message.find(kRaceFound) == std::string::npos) continue;
-    ++racy;
-    for (auto& plain : result.tests) {
-      if (plain.name != test.name) continue;
-      plain.status = grader::TestStatus::Failed;
-      plain.message = test.message.substr(test.message.find(kRaceFound));
-    }
-  }
-  return racy == 0 ? "clean" : "races found";
-}
-
 void record(Context& context, const ExerciseResult& result, const std::string& race_check) {
   ExerciseProgress& entry = context.progress.exercises[result.exercise->name];
   entry.earned = result.earned();
@@ -290,7 +267,7 @@ int grade(Context& context, const GradeRequest& request) {
                                    grader::read_text(log));
         }
       }
-      race_check = apply_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
+      race_check = grader::fold_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
     } catch (const std::exception& error) {
       race_check = std::string(error.what()).starts_with("race check skipped: ")
                        ? std::string(error.what()).substr(std::string_view("race check ").size())

@@ -367,6 +367,27 @@ void run_tests(const fs::path& binary, const TestRunOptions& options, ExerciseRe
   }
 }
 
+std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced) {
+  if (raced.status != ExerciseResult::Status::Graded) {
+    constexpr std::string_view kSkipped = "race check skipped: ";
+    return raced.detail.starts_with(kSkipped) ? "skipped: " + raced.detail.substr(kSkipped.size())
+                                              : "skipped: the ThreadSanitizer build failed:\n" + raced.detail;
+  }
+  constexpr std::string_view kRace = "ThreadSanitizer found a data race";
+  int racy = 0;
+  for (const auto& test : raced.tests) {
+    const auto at = test.message.find(kRace);
+    if (at == std::string::npos) continue;
+    ++racy;
+    for (auto& plain : result.tests) {
+      if (plain.suite != test.suite || plain.name != test.name) continue;
+      plain.status = TestStatus::Failed;
+      plain.message = test.message.substr(at);
+    }
+  }
+  return racy == 0 ? "clean" : "races found in " + std::to_string(racy) + (racy == 1 ? " test" : " tests");
+}
+
 std::string first_build_error(const std::string& log) {
   const auto lines = lines_of(log);
   static const std::regex located(R"(^(.*):(\d+):(\d+): (fatal )?error: )");

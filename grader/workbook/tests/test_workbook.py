@@ -12,6 +12,7 @@ import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ElementTree
+import zipfile
 from pathlib import Path
 
 BIN = os.environ["WORKBOOK_BIN"]
@@ -249,6 +250,16 @@ class ClassTest(unittest.TestCase):
         self.assertEqual((exercism["version"], exercism["status"]), (2, "error"))
         suites = ElementTree.parse(self.out / "junit.xml").getroot().findall("testsuite")
         self.assertEqual(len(suites), len(self.STUDENTS))
+
+    def test_package_writes_a_gradescope_bundle(self):
+        bundle = self.dir / "autograder.zip"
+        workbook(self.root, "package", "--assignment", str(self.assignment), "-o", str(bundle), check_code=0)
+        with zipfile.ZipFile(bundle) as archive:
+            names = set(archive.namelist())
+            self.assertLessEqual({"setup.sh", "run_autograder", "assignment.json", "workbook/workbook.json",
+                                  "workbook/tools/install-deps.sh"}, names)
+            self.assertEqual(json.loads(archive.read("assignment.json")), json.loads(self.assignment.read_text()))
+            self.assertIn("grade-class", archive.read("run_autograder").decode())
 
     def test_shards_merge_into_the_same_gradebook(self):
         # Without the fork bomb, which only costs time here: its row is checked above.

@@ -82,6 +82,11 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
 /// crash or a hang costs that test only), adding their results to `result.tests`.
 void run_tests(const std::filesystem::path& binary, const TestRunOptions& options, ExerciseResult& result);
 
+/// Folds a ThreadSanitizer run of the same tests (`raced`) into `result`: a test in which TSan
+/// found a data race fails with the race's summary and loses its points. Returns the verdict:
+/// "clean", "races found in N tests", or "skipped: why" when TSan could not build or run them.
+std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced);
+
 /// The first compiler or linker error of a build log, with the lines that show it ("" if none).
 std::string first_build_error(const std::string& log);
 
