@@ -197,6 +197,11 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
     }
     const std::string threads = summarize_backtraces(hang.value("backtraces", ""), options.learner_dirs);
     if (!threads.empty()) result.message += "\nWhere each thread was when it was stopped:\n" + threads;
+    // The suite's own idea, when it had one before the hang, is the better one.
+    if (result.message.find("Idea:") == std::string::npos) result.message +=
+        "\nIdea: something waits for an event that never comes: a future whose task never ran or never "
+        "returned (a task waiting for work queued behind it in a full pool?), a lock never released, or a "
+        "loop that never ends.";
     return result;
   }
   if (outcome.kind == ChildOutcome::Kind::TimedOut) {
