@@ -80,7 +80,8 @@ unsigned tasks_of_this_user() {
   return tasks;
 }
 
-grader::TestRunOptions test_options(const Assignment& assignment, const fs::path& scratch_root, bool race) {
+grader::TestRunOptions test_options(const Assignment& assignment, const grader::Kit& kit,
+                                    const fs::path& scratch_root, bool race) {
   grader::TestRunOptions run{.jobs = 2,
                              .test_timeout = assignment.test_timeout * (race ? 3 : 1),
                              .repeat = assignment.repeat,
@@ -92,12 +93,9 @@ grader::TestRunOptions test_options(const Assignment& assignment, const fs::path
   // As root each test runs as a user id of its own, whose tasks are only the test's; otherwise
   // the limit counts every task of ours, so it sits above what we already run.
   run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());
-  if (race) {
-    // ThreadSanitizer reserves terabytes of address space: no memory limit under it.
-    run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
-  } else {
-    run.child.limits.memory_bytes = assignment.memory_bytes;
-  }
+  if (race) run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
+  // Sanitizers reserve terabytes of address space: no memory limit for a sanitized build.
+  if (kit.compile_command.find("-fsanitize=") == std::string::npos) run.child.limits.memory_bytes = assignment.memory_bytes;
   return run;
 }
 
@@ -124,7 +122,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
     const fs::path exercise_work = work / item.name;
     fs::create_directories(exercise_work);
     ExerciseResult result = grader::grade_with_kit(
-        kit, files, exercise_work, test_options(batch.assignment, exercise_work, false), compile_limits);
+        kit, files, exercise_work, test_options(batch.assignment, kit, exercise_work, false), compile_limits);
     if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
       if (batch.race_kits.empty()) {
         result.notes.push_back("race check skipped: " + batch.race_unavailable);
@@ -133,7 +131,8 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
         fs::create_directories(race_work);
         const std::string race_check = grader::fold_race_check(
             result, grader::grade_with_kit(batch.race_kits.at(item.name), files, race_work,
-                                           test_options(batch.assignment, race_work, true), compile_limits));
+                                           test_options(batch.assignment, batch.race_kits.at(item.name), race_work, true),
+                                           compile_limits));
         result.notes.push_back("race check: " + race_check);
       }
     }
