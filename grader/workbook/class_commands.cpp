@@ -100,8 +100,6 @@ grader::TestRunOptions test_options(const Assignment& assignment, const grader::
 }
 
 struct Batch {
-  const Context& context;
-  const ClassRequest& request;
   const Assignment& assignment;
   std::map<std::string, grader::Kit> kits;
   std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
@@ -195,7 +193,7 @@ int grade_class(Context& context, const ClassRequest& request) {
                            students.size(),
                            request.shards > 1 ? fmt::format(" (shard {} of {})", request.shard, request.shards) : "",
                            assignment.name, assignment.mode == Assignment::Mode::Graded ? "graded" : "practice");
-  Batch batch{.context = context, .request = request, .assignment = assignment,
+  Batch batch{.assignment = assignment,
               .kits = prepare_kits(context, assignment, context.build_dir)};
   if (assignment.race_check) {
     try {
