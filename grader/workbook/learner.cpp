@@ -397,7 +397,9 @@ int reset(Context& context, const std::string& name) {
     std::cout << "Restored " << relative.string() << '\n';
   }
   std::cout << "Your previous version is kept in " << fs::proximate(backup, context.root).string() << "/\n";
-  context.progress.exercises.erase(exercise.name);
+  // Its grade is gone with the code; the hints seen stay seen.
+  ExerciseProgress& entry = context.progress.exercises[exercise.name];
+  entry = ExerciseProgress{.possible = exercise.points, .status = "pending", .hints_shown = entry.hints_shown};
   context.save_progress();
   return 0;
 }

@@ -67,10 +67,18 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   const std::string ninja = ninja_of(build_dir);
   Kit kit{.exercise = &exercise, .build_dir = build_dir};
 
-  // The learner's grade binary always has rules (its target is only left out of the default build).
+  // The learner's grade binary has rules whenever the exercise's files were there at configure
+  // time (its target is only left out of the default build).
   const std::string target = "grade_" + exercise.name + "_learner";
-  const auto commands = lines_of(run_in(build_dir, {ninja, "-t", "commands", target}, "read the build rules",
-                                        "kit-" + exercise.name + "-rules.log"));
+  std::vector<std::string> commands;
+  try {
+    commands = lines_of(run_in(build_dir, {ninja, "-t", "commands", target}, "read the build rules",
+                               "kit-" + exercise.name + "-rules.log"));
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(std::string(error.what()) + "\n" + build_dir.string() + " has no grader for " +
+                             exercise.name + ": were the files of exercises/" + exercise.dir +
+                             "/ missing when it was configured? Restore them, then run cmake --preset dev.");
+  }
   const std::string archive = "grader/libsubmission_" + exercise.name + "_learner.a";
   const std::string binary = "grader/bin/" + target;
   static const std::regex compile_rule(R"( -o (\S+) -c (\S+)$)");
