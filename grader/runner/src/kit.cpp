@@ -150,8 +150,11 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
     if (outcome.succeeded()) return true;
     const std::string errors = first_build_error(read_text(log));
     result.status = ExerciseResult::Status::BuildFailed;
-    result.detail =
-        replace_all(errors.empty() ? "the compiler " + outcome.describe() : errors, sources.string() + "/", "");
+    // Point at the learner's file (relative to here when below), not at the copy compiled.
+    const fs::path shown = fs::proximate(files_dir);
+    const fs::path prefix = shown.native().starts_with("..") ? files_dir : shown;
+    result.detail = replace_all(errors.empty() ? "the compiler " + outcome.describe() : errors,
+                                sources.string() + "/", (prefix / "").string());
     return false;
   };
   for (const auto& file : exercise.files) {
