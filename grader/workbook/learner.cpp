@@ -105,6 +105,30 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
                                 grader::Limits{.time = std::chrono::minutes(3)});
 }
 
+/// Grades `exercise` again with the ThreadSanitizer grader (built in build/tsan on first use) and
+/// folds its findings into `result`; the verdict, "skipped: why" when TSan could not be used.
+std::string race_check_of(const Context& context, const Exercise& exercise, const GradeRequest& request,
+                          ExerciseResult& result) {
+  const fs::path tsan_dir = race_build_dir(context);
+  if (!fs::exists(tsan_dir / "grader" / "libworkbook_grader_support.a")) {
+    std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
+  }
+  try {
+    if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
+      const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
+      fs::create_directories(log.parent_path());
+      const auto configured = grader::run_child({"cmake", "--preset", "tsan"}, log,
+                                                grader::ChildOptions{.working_dir = context.source_dir});
+      if (!configured.succeeded()) {
+        throw std::runtime_error("cmake --preset tsan " + configured.describe() + "\n" + grader::read_text(log));
+      }
+    }
+    return grader::fold_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
+  } catch (const std::exception& error) {
+    return std::string("skipped: ") + error.what();
+  }
+}
+
 void record(Context& context, const ExerciseResult& result, const std::string& race_check) {
   ExerciseProgress& entry = context.progress.exercises[result.exercise->name];
   entry.earned = result.earned();
@@ -250,31 +274,8 @@ int lesson(Context& context, int number, const std::vector<std::string>& knobs) 
 int grade(Context& context, const GradeRequest& request) {
   const Exercise& exercise = context.exercise(request.exercise);
   ExerciseResult result = grade_in(context, exercise, request, context.build_dir, false);
-  std::string race_check;
-  if (request.race) {
-    const fs::path tsan_dir = race_build_dir(context);
-    if (!fs::exists(tsan_dir / "grader" / "libworkbook_grader_support.a")) {
-      std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
-    }
-    try {
-      if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
-        const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
-        fs::create_directories(log.parent_path());
-        const auto configured = grader::run_child({"cmake", "--preset", "tsan"}, log,
-                                                  grader::ChildOptions{.working_dir = context.source_dir});
-        if (!configured.succeeded()) {
-          throw std::runtime_error("race check skipped: cmake --preset tsan " + configured.describe() + "\n" +
-                                   grader::read_text(log));
-        }
-      }
-      race_check = grader::fold_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
-    } catch (const std::exception& error) {
-      race_check = std::string(error.what()).starts_with("race check skipped: ")
-                       ? std::string(error.what()).substr(std::string_view("race check ").size())
-                       : std::string("skipped: ") + error.what();
-    }
-    if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
-  }
+  const std::string race_check = request.race ? race_check_of(context, exercise, request, result) : "";
+  if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
   grader::ReportStyle style{.color = context.color, .all_hints = request.all_hints, .command = "tools/workbook grade"};
   grader::print_report(std::cout, context.manifest, {result}, style);
   if (request.race && !race_check.starts_with("skipped")) {
