@@ -98,7 +98,13 @@ std::string sanitizer_report(const std::string& output) {
     if (lines[i].find("WARNING: ThreadSanitizer") != std::string::npos ||
         lines[i].find("ERROR: AddressSanitizer") != std::string::npos ||
         lines[i].find("runtime error:") != std::string::npos) {
-      return join(lines, i, 20);
+      // The finding and the innermost frames, each cut to a readable width: a frame of a
+      // template-heavy call can run to thousands of characters.
+      std::string shown;
+      for (std::size_t j = i; j < std::min(lines.size(), i + 6) && (j == i || !lines[j].empty()); ++j) {
+        shown += (lines[j].size() > 160 ? lines[j].substr(0, 157) + "..." : lines[j]) + "\n";
+      }
+      return shown;
     }
   }
   return "";
