@@ -10,6 +10,7 @@
 #include <boost/process/system.hpp>
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -278,6 +279,7 @@ int grade(Context& context, const GradeRequest& request) {
   if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
   grader::ReportStyle style{.color = context.color, .all_hints = request.all_hints, .command = "tools/workbook grade"};
   grader::print_report(std::cout, context.manifest, {result}, style);
+  if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
   if (request.race && !race_check.starts_with("skipped")) {
     std::cout << (race_check == "clean" ? "Race check (ThreadSanitizer): no data race found.\n"
                                         : "Race check (ThreadSanitizer): data races found; the tests above that "

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
     command->add_flag("--hints", grade_request.all_hints, "Show every hint of the exercise");
+    command->add_option("--json", grade_request.json, "Also write the results to this file as JSON");
   };
   auto* grade = app.add_subcommand("grade", "Build and grade an exercise, with feedback on what to fix");
   add_grade_options(grade);

@@ -37,6 +37,7 @@ struct GradeRequest {
   bool race = false;     ///< also run the suite under ThreadSanitizer
   int timeout_seconds = 15;
   bool all_hints = false;
+  std::filesystem::path json;  ///< also write the results here as JSON ("" = no)
 };
 
 struct WatchRequest {

@@ -114,8 +114,10 @@ class LearnerTest(WorkbookCase):
     def test_a_passing_exercise_scores_full_points_and_opens_the_solution(self):
         self.assertIn("opens once your code passes", workbook(self.root, "solution", "file_reader", check_code=1).stdout)
         self.write(FILE_READER, SOLUTION)
-        out = workbook(self.root, "grade", "file_reader", check_code=0).stdout
+        report = self.root / "report.json"
+        out = workbook(self.root, "grade", "file_reader", "--json", str(report), check_code=0).stdout
         self.assertIn("Score: 30/30", out)
+        self.assertEqual(json.loads(report.read_text())["score"], 30)
         self.assertIn("tools/workbook solution file_reader", out)
         self.assertIn("read_files", workbook(self.root, "solution", "file_reader", check_code=0).stdout)
         state = json.loads((self.root / ".workbook-state.json").read_text())
