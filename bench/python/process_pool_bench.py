@@ -14,16 +14,13 @@ per item), so they compare all the same.
     start_up/python/spawn       the same with the spawn start method
 """
 
-import argparse
-import json
 import multiprocessing
 import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from measure import add_one, latency_summary, submit_then_collect, us_per_item
+from measure import add_one, latency_summary, run_workloads, submit_then_collect, us_per_item
 
 ROUND_TRIPS = 2_000
 IDLE_PAUSE_S = 500e-6  # far longer than anything spins before it sleeps
@@ -96,21 +93,7 @@ WORKLOADS = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
-    args = parser.parse_args()
-
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), ProcessPoolExecutor")
-    results = {}
-    for name, run in WORKLOADS.items():
-        results[name] = run()
-        figures = "  ".join(f"{counter}={value:.3f}" for counter, value in results[name].items() if counter != "samples")
-        print(f"{name:<32} {figures}", flush=True)
-
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"python_version": platform.python_version(), "results": results}, out, indent=2)
-    return 0
+    return run_workloads(__doc__.splitlines()[0], "ProcessPoolExecutor", WORKLOADS, 32)
 
 
 if __name__ == "__main__":

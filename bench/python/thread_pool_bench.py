@@ -8,14 +8,11 @@ batch workloads use fewer tasks than the C++ ones; every figure is per task, so 
 the same.
 """
 
-import argparse
-import json
-import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 
-from measure import add_one, latency_summary, submit_then_collect, us_per_item
+from measure import add_one, latency_summary, run_workloads, submit_then_collect, us_per_item
 
 THROUGHPUT_TASKS = 40_000  # C++: 200,000
 WARM_UP_TASKS = 2_000
@@ -87,21 +84,7 @@ WORKLOADS = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
-    args = parser.parse_args()
-
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), concurrent.futures")
-    results = {}
-    for name, run in WORKLOADS.items():
-        results[name] = run()
-        figures = "  ".join(f"{counter}={value:.3f}" for counter, value in results[name].items() if counter != "samples")
-        print(f"{name:<36} {figures}", flush=True)
-
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"python_version": platform.python_version(), "results": results}, out, indent=2)
-    return 0
+    return run_workloads(__doc__.splitlines()[0], "concurrent.futures", WORKLOADS, 36)
 
 
 if __name__ == "__main__":

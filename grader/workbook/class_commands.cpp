@@ -1,7 +1,6 @@
 // The instructor's commands: grading a class (each student in a work folder of their own, against
 // a grader built once per batch, within limits), merging the shards of a class graded on several
 // machines, and packaging a Gradescope autograder.
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "grader/runner/child_process.hpp"
 #include "grader/runner/exports.hpp"
 #include "grader/runner/kit.hpp"
+#include "grader/runner/scratch_directory.hpp"
 #include "workbook.hpp"
 
 namespace workbook::cli {
@@ -30,16 +30,6 @@ namespace fs = std::filesystem;
 using grader::Assignment;
 using grader::ExerciseResult;
 using grader::StudentResult;
-
-/// A fresh folder under /tmp that every user may enter: as root, a sandboxed test runs as a user
-/// id of its own, and must reach its binary and its scratch folder.
-fs::path make_work_root() {
-  std::string pattern = (fs::temp_directory_path() / "workbook-class-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a work folder in /tmp");
-  fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                               fs::perms::others_read | fs::perms::others_exec);
-  return pattern;
-}
 
 /// The students' folders (hidden ones left out), sorted, then this shard's share of them.
 std::vector<fs::path> students_of(const ClassRequest& request) {
@@ -80,8 +70,7 @@ unsigned tasks_of_this_user() {
   return tasks;
 }
 
-grader::TestRunOptions test_options(const Assignment& assignment, const grader::Kit& kit,
-                                    const fs::path& scratch_root, bool race) {
+grader::TestRunOptions test_options(const Assignment& assignment, const fs::path& scratch_root, bool race) {
   grader::TestRunOptions run{.jobs = 2,
                              .test_timeout = assignment.test_timeout * (race ? 3 : 1),
                              .repeat = assignment.repeat,
@@ -97,9 +86,7 @@ grader::TestRunOptions test_options(const Assignment& assignment, const grader::
     // the limit counts every task of ours, so it sits above what we already run.
     run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());
   }
-  if (race) run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
-  // Sanitizers reserve terabytes of address space: no memory limit for a sanitized build.
-  if (kit.compile_command.find("-fsanitize=") == std::string::npos) run.child.limits.memory_bytes = assignment.memory_bytes;
+  run.child.limits.memory_bytes = assignment.memory_bytes;  // grade_with_kit lifts it for a sanitized grader
   return run;
 }
 
@@ -124,7 +111,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
     const fs::path exercise_work = work / item.name;
     fs::create_directories(exercise_work);
     ExerciseResult result = grader::grade_with_kit(
-        kit, files, exercise_work, test_options(batch.assignment, kit, exercise_work, false), compile_limits);
+        kit, files, exercise_work, test_options(batch.assignment, exercise_work, false), compile_limits);
     if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
       if (batch.race_kits.empty()) {
         result.notes.push_back("race check skipped: " + batch.race_unavailable);
@@ -133,7 +120,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
         fs::create_directories(race_work);
         const std::string race_check = grader::fold_race_check(
             result, grader::grade_with_kit(batch.race_kits.at(item.name), files, race_work,
-                                           test_options(batch.assignment, batch.race_kits.at(item.name), race_work, true),
+                                           test_options(batch.assignment, race_work, true),
                                            compile_limits));
         result.notes.push_back("race check: " + race_check);
       }
@@ -201,16 +188,17 @@ int grade_class(Context& context, const ClassRequest& request) {
               .kits = prepare_kits(context, assignment, context.build_dir)};
   if (assignment.race_check) {
     try {
-      const fs::path tsan_dir = race_build_dir(context);
-      if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
-        run_shell("cmake --preset tsan", context.source_dir, context.build_dir / "workbook-configure-tsan.log");
-      }
-      batch.race_kits = prepare_kits(context, assignment, tsan_dir);
+      batch.race_kits = prepare_kits(context, assignment, race_build_dir(context));
     } catch (const std::exception& error) {
       batch.race_unavailable = error.what();
     }
   }
-  batch.work_root = make_work_root();
+  // Under /tmp, open for every user to enter: as root, a sandboxed test runs as a user id of its
+  // own, and must reach its binary and its scratch folder.
+  const grader::ScratchDirectory work_root("workbook-class-", {},
+                                           fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                               fs::perms::others_read | fs::perms::others_exec);
+  batch.work_root = work_root.path();
   const auto& sandbox = grader::sandbox_support();
   if (!sandbox.explanation.empty()) std::cerr << "Note: " << sandbox.explanation << '\n';
 
@@ -233,8 +221,6 @@ int grade_class(Context& context, const ClassRequest& request) {
       results.push_back(std::move(student));
     }
   }
-  std::error_code ignored;
-  fs::remove_all(batch.work_root, ignored);
 
   grader::write_class_outputs(request.out, assignment, context.manifest, results);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -253,7 +239,8 @@ int merge(Context& context, const std::vector<fs::path>& shards, const fs::path&
 
 int package(Context& context, const fs::path& assignment_file, const fs::path& bundle) {
   Assignment::load(assignment_file, context.manifest);  // refuse a bad assignment now, not on Gradescope
-  const fs::path stage = make_work_root();
+  const grader::ScratchDirectory scratch("workbook-package-");
+  const fs::path& stage = scratch.path();
   const fs::path log = stage / "package.log";
   // The workbook as committed (what the autograder builds), then the assignment and the two
   // scripts Gradescope runs: setup.sh once when the image is built, run_autograder per submission.
@@ -291,8 +278,6 @@ cp /tmp/class-results/gradescope/student/results.json /autograder/results/result
   run_shell(fmt::format("'{}' -E tar cf '{}' --format=zip setup.sh run_autograder assignment.json workbook",
                         CMAKE_COMMAND, target.string()),
             stage / "bundle", log);
-  std::error_code ignored;
-  fs::remove_all(stage, ignored);
   std::cout << "Wrote " << bundle.string()
             << " (setup.sh, run_autograder, assignment.json, workbook/). Upload it as a Gradescope autograder.\n";
   return 0;

@@ -83,13 +83,6 @@ std::string bold(const Context& context, std::string_view text) {
   return context.color ? fmt::format(fmt::emphasis::bold, "{}", text) : std::string(text);
 }
 
-/// Builds a target of the build tree; the first error if it fails.
-std::optional<std::string> build_target(const fs::path& build_dir, const std::string& target) {
-  const fs::path log = build_dir / ("workbook-build-" + target + ".log");
-  const auto outcome = grader::run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
-  if (outcome.succeeded()) return std::nullopt;
-  return grader::first_build_error(grader::read_text(log));
-}
 
 /// Grades `exercise` in the learner's folder with the kit of `build_dir`.
 ExerciseResult grade_in(const Context& context, const Exercise& exercise, const GradeRequest& request,
@@ -97,7 +90,6 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
   const grader::Kit kit = grader::prepare_kit(build_dir, exercise);
   grader::TestRunOptions run{.test_timeout = std::chrono::seconds(request.timeout_seconds * (race ? 3 : 1))};
   run.child.limits.output_bytes = 4u << 20;
-  if (race) run.child.environment = {{"TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0"}};
   // One work folder per workbook copy and exercise, used by one command at a time.
   const fs::path work_dir = build_dir / "workbook" / fmt::format("learner-{:016x}", std::hash<std::string>{}(context.root.string())) / exercise.name;
   fs::create_directories(work_dir);
@@ -110,21 +102,11 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
 /// folds its findings into `result`; the verdict, "skipped: why" when TSan could not be used.
 std::string race_check_of(const Context& context, const Exercise& exercise, const GradeRequest& request,
                           ExerciseResult& result) {
-  const fs::path tsan_dir = race_build_dir(context);
-  if (!fs::exists(tsan_dir / "grader" / "libworkbook_grader_support.a")) {
+  if (!fs::exists(context.source_dir / "build" / "tsan" / "grader" / "libworkbook_grader_support.a")) {
     std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
   }
   try {
-    if (!fs::exists(tsan_dir / "CMakeCache.txt")) {
-      const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
-      fs::create_directories(log.parent_path());
-      const auto configured = grader::run_child({"cmake", "--preset", "tsan"}, log,
-                                                grader::ChildOptions{.working_dir = context.source_dir});
-      if (!configured.succeeded()) {
-        throw std::runtime_error("cmake --preset tsan " + configured.describe() + "\n" + grader::read_text(log));
-      }
-    }
-    return grader::fold_race_check(result, grade_in(context, exercise, request, tsan_dir, true));
+    return grader::fold_race_check(result, grade_in(context, exercise, request, race_build_dir(context), true));
   } catch (const std::exception& error) {
     return std::string("skipped: ") + error.what();
   }
@@ -178,7 +160,19 @@ const Exercise& Context::exercise(const std::string& name) const {
   throw std::runtime_error("no exercise called \"" + name + "\"; the exercises are:" + known);
 }
 
-fs::path race_build_dir(const Context& context) { return context.source_dir / "build" / "tsan"; }
+fs::path race_build_dir(const Context& context) {
+  const fs::path dir = context.source_dir / "build" / "tsan";
+  if (!fs::exists(dir / "CMakeCache.txt")) {
+    const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
+    fs::create_directories(log.parent_path());
+    const auto configured =
+        grader::run_child({"cmake", "--preset", "tsan"}, log, grader::ChildOptions{.working_dir = context.source_dir});
+    if (!configured.succeeded()) {
+      throw std::runtime_error("cmake --preset tsan " + configured.describe() + "\n" + grader::read_text(log));
+    }
+  }
+  return dir;
+}
 
 int overview(Context& context) {
   const auto& manifest = context.manifest;
@@ -259,8 +253,10 @@ int lesson(Context& context, int number, const std::vector<std::string>& knobs) 
   }
   std::cout << grader::read_text(context.root / "lessons" / lesson->slug / "README.md") << '\n';
   std::cout << bold(context, fmt::format("Running lessons/{}/main.cpp", lesson->slug)) << '\n' << std::flush;
-  if (auto error = build_target(context.build_dir, lesson->program)) {
-    std::cerr << "The lesson's program does not compile:\n" << *error;
+  const std::string error =
+      grader::build_target(context.build_dir, lesson->program, context.build_dir / ("workbook-" + lesson->program + ".log"));
+  if (!error.empty()) {
+    std::cerr << "The lesson's program does not compile:\n" << error;
     return 1;
   }
   namespace bp = boost::process;

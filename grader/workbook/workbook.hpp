@@ -70,7 +70,8 @@ int grade_class(Context& context, const ClassRequest& request);
 int merge(Context& context, const std::vector<std::filesystem::path>& shards, const std::filesystem::path& out);
 int package(Context& context, const std::filesystem::path& assignment, const std::filesystem::path& bundle);
 
-/// The build tree used for the race check (ThreadSanitizer), configured on first use.
+/// The build tree used for the race check (ThreadSanitizer), configured on first use; throws
+/// std::runtime_error with CMake's output if that fails.
 std::filesystem::path race_build_dir(const Context& context);
 
 }  // namespace workbook::cli

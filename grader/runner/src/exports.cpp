@@ -418,7 +418,6 @@ nlohmann::json student_json(const StudentResult& student) {
   json exercises = report_json(student.exercises).at("exercises");
   for (std::size_t i = 0; i < student.exercises.size(); ++i) {
     exercises[i]["files_dir"] = student.exercises[i].files_dir.string();
-    exercises[i]["notes"] = student.exercises[i].notes;
   }
   return {{"format_version", kResultsFormatVersion},
           {"student", student.student},

@@ -1,6 +1,5 @@
 #include "grader/runner/grading.hpp"
 
-#include <stdlib.h>
 
 #include <cf/cf.hpp>
 #include <nlohmann/json.hpp>
@@ -20,6 +19,8 @@
 #include "grader/runner/backtrace.hpp"
 #include "grader/runner/child_process.hpp"
 #include "grader/runner/sanitizer.hpp"
+#include "grader/runner/scratch_directory.hpp"
+#include "text.hpp"
 
 namespace workbook::grader {
 
@@ -45,51 +46,18 @@ SubmissionIndex read_index(const fs::path& build_dir, const std::string& label) 
   return {index.at("dir").get<std::string>(), index.at("exercises").get<std::vector<std::string>>()};
 }
 
-/// A fresh scratch directory for the children's reports, removed afterwards.
-class ScratchDirectory {
- public:
-  explicit ScratchDirectory(const fs::path& root = {}) {
-    std::string pattern = ((root.empty() ? fs::temp_directory_path() : root) / "workbook-grade-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    path_ = pattern;
-    // A sandboxed test may run as another user (see Limits::max_processes) and writes its reports here.
-    fs::permissions(path_, fs::perms::all);
-  }
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
+using text::join;
+using text::lines_of;
+using text::tail;
 
- private:
-  fs::path path_;
-};
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string join(const std::vector<std::string>& lines, std::size_t first, std::size_t count) {
-  std::string out;
-  for (std::size_t i = first; i < std::min(lines.size(), first + count); ++i) out += lines[i] + "\n";
-  return out;
-}
-
-/// The last `count` lines of `text`.
-std::string tail(const std::string& text, std::size_t count) {
-  const auto lines = lines_of(text);
-  return join(lines, lines.size() > count ? lines.size() - count : 0, count);
-}
+/// How the runner introduces a race ThreadSanitizer found ("... a data race on ..."); the race
+/// check looks for it.
+constexpr std::string_view kRaceFound = "ThreadSanitizer found a ";
 
 /// A sanitizer's report in the output, shortened, or "".
 std::string sanitizer_report(const std::string& output) {
   if (auto race = summarize_race(output)) {
-    return "ThreadSanitizer found a " + *race +
+    return std::string(kRaceFound) + *race +
            "\nIdea: two threads use the same data at the same time and at least one writes it; guard it "
            "with a mutex (or make it atomic).";
   }
@@ -102,7 +70,7 @@ std::string sanitizer_report(const std::string& output) {
       // template-heavy call can run to thousands of characters.
       std::string shown;
       for (std::size_t j = i; j < std::min(lines.size(), i + 6) && (j == i || !lines[j].empty()); ++j) {
-        shown += (lines[j].size() > 160 ? lines[j].substr(0, 157) + "..." : lines[j]) + "\n";
+        shown += (lines[j].size() > 160 ? std::string(lines[j].substr(0, 157)) + "..." : std::string(lines[j])) + "\n";
       }
       return shown;
     }
@@ -116,11 +84,11 @@ std::string crash_report(const std::string& output) {
   constexpr std::string_view kRun = "[ RUN      ] ";
   constexpr std::string_view kCrash = "[  CRASH   ] ";
   std::string report;
-  std::vector<std::string> printed;
+  std::vector<std::string_view> printed;
   bool in_test = false;
   for (const auto& line : lines_of(output)) {
     if (line.starts_with(kCrash)) {
-      report = "It " + line.substr(line.find(" crashed") + 1) + ".";
+      report = "It " + std::string(line.substr(line.find(" crashed") + 1)) + ".";
     } else if (line.starts_with(kRun)) {
       in_test = true;
     } else if (in_test && !line.empty()) {
@@ -260,14 +228,6 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
   return result;
 }
 
-/// Builds `target`; "" on success, else the errors worth showing.
-std::string build_target(const fs::path& build_dir, const std::string& target, const ScratchDirectory& scratch) {
-  const fs::path log = scratch.file(target + ".build.log");
-  const auto outcome = run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
-  if (outcome.succeeded()) return "";
-  const std::string errors = first_build_error(read_text(log));
-  return errors.empty() ? "cmake --build " + outcome.describe() : errors;
-}
 
 std::string missing_files(const Exercise& exercise, const fs::path& submission) {
   std::string missing;
@@ -288,7 +248,7 @@ ExerciseResult grade_exercise(const Exercise& exercise, const SubmissionIndex& i
   }
   const std::string target = "grade_" + exercise.name + "_" + options.label;
   const fs::path binary = grade_binary_dir(options.build_dir) / target;
-  if (options.build) result.detail = build_target(options.build_dir, target, scratch);
+  if (options.build) result.detail = build_target(options.build_dir, target, scratch.file(target + ".build.log"));
   if (result.detail.empty() && !fs::exists(binary)) result.detail = binary.string() + " is not built";
   if (!result.detail.empty()) {
     result.status = ExerciseResult::Status::BuildFailed;
@@ -329,7 +289,7 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
   std::sort(selected.begin(), selected.end(), [](auto* a, auto* b) { return a->number < b->number; });
 
   const SubmissionIndex index = read_index(options.build_dir, options.label);
-  const ScratchDirectory scratch;
+  const ScratchDirectory scratch("workbook-grade-");
   std::vector<ExerciseResult> results;
   for (const Exercise* exercise : selected) {
     results.push_back(grade_exercise(*exercise, index, options, scratch));
@@ -341,7 +301,8 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
 }
 
 void run_tests(const fs::path& binary, const TestRunOptions& options, ExerciseResult& result) {
-  const ScratchDirectory scratch(options.scratch_root);
+  // A sandboxed test may run as another user and writes its reports here.
+  const ScratchDirectory scratch("workbook-grade-", options.scratch_root, fs::perms::all);
   std::vector<CatalogEntry> catalog;
   try {
     catalog = read_catalog(binary, scratch, options);
@@ -378,16 +339,22 @@ void run_tests(const fs::path& binary, const TestRunOptions& options, ExerciseRe
   }
 }
 
+std::string build_target(const fs::path& build_dir, const std::string& target, const fs::path& log) {
+  const auto outcome = run_child({"cmake", "--build", build_dir.string(), "--target", target}, log, std::nullopt);
+  if (outcome.succeeded()) return "";
+  const std::string errors = first_build_error(read_text(log));
+  return errors.empty() ? "cmake --build " + outcome.describe() : errors;
+}
+
 std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced) {
   if (raced.status != ExerciseResult::Status::Graded) {
     constexpr std::string_view kSkipped = "race check skipped: ";
     return raced.detail.starts_with(kSkipped) ? "skipped: " + raced.detail.substr(kSkipped.size())
                                               : "skipped: the ThreadSanitizer build failed:\n" + raced.detail;
   }
-  constexpr std::string_view kRace = "ThreadSanitizer found a data race";
   int racy = 0;
   for (const auto& test : raced.tests) {
-    const auto at = test.message.find(kRace);
+    const auto at = test.message.find(kRaceFound);
     if (at == std::string::npos) continue;
     ++racy;
     for (auto& plain : result.tests) {
@@ -406,7 +373,7 @@ std::string first_build_error(const std::string& log) {
   std::size_t first = lines.size();
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const bool error =
-        std::regex_search(lines[i], located) || lines[i].find("undefined reference") != std::string::npos;
+        std::regex_search(lines[i].begin(), lines[i].end(), located) || lines[i].find("undefined reference") != std::string::npos;
     if (error && errors++ == 0) first = i;
   }
   if (errors == 0) return tail(log, 15);
@@ -421,7 +388,7 @@ std::string first_build_error(const std::string& log) {
 std::string clean_failure_message(const std::string& gtest_failure) {
   auto lines = lines_of(gtest_failure);
   static const std::regex location(R"(^(unknown file|.*:\d+)$)");
-  if (!lines.empty() && std::regex_match(lines.front(), location)) lines.erase(lines.begin());
+  if (!lines.empty() && std::regex_match(lines.front().begin(), lines.front().end(), location)) lines.erase(lines.begin());
   if (!lines.empty() && lines.front() == "Failed") lines.erase(lines.begin());
   std::string message = join(lines, 0, lines.size());
   while (!message.empty() && message.back() == '\n') message.pop_back();

@@ -6,20 +6,14 @@
 #include <stdexcept>
 
 #include "grader/runner/file_lock.hpp"
+#include "text.hpp"
 
 namespace workbook::grader {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-/// `text` with every occurrence of `from` replaced by `to`.
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
+using text::replace_all;
 
 /// `text` quoted for sh: every path a submission brings may hold spaces or quotes.
 std::string shell_quoted(const std::string& text) { return "'" + replace_all(text, "'", R"('\'')") + "'"; }
@@ -34,12 +28,6 @@ std::string ninja_of(const fs::path& build_dir) {
   throw std::runtime_error(build_dir.string() + " has no CMAKE_MAKE_PROGRAM");
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 /// Runs `argv` in `build_dir`; its output, or an error naming what failed.
 std::string run_in(const fs::path& build_dir, const std::vector<std::string>& argv, const std::string& what,
@@ -70,10 +58,10 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   // The learner's grade binary has rules whenever the exercise's files were there at configure
   // time (its target is only left out of the default build).
   const std::string target = "grade_" + exercise.name + "_learner";
-  std::vector<std::string> commands;
+  std::string rules;
   try {
-    commands = lines_of(run_in(build_dir, {ninja, "-t", "commands", target}, "read the build rules",
-                               "kit-" + exercise.name + "-rules.log"));
+    rules = run_in(build_dir, {ninja, "-t", "commands", target}, "read the build rules",
+                   "kit-" + exercise.name + "-rules.log");
   } catch (const std::runtime_error& error) {
     throw std::runtime_error(std::string(error.what()) + "\n" + build_dir.string() + " has no grader for " +
                              exercise.name + ": were the files of exercises/" + exercise.dir +
@@ -82,7 +70,8 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   const std::string archive = "grader/libsubmission_" + exercise.name + "_learner.a";
   const std::string binary = "grader/bin/" + target;
   static const std::regex compile_rule(R"( -o (\S+) -c (\S+)$)");
-  for (const auto& command : commands) {
+  for (const std::string_view rule : text::lines_of(rules)) {
+    const std::string command(rule);
     std::smatch match;
     if (kit.compile_command.empty() && std::regex_search(command, match, compile_rule) &&
         match[1].str().starts_with("grader/CMakeFiles/submission_" + exercise.name + "_learner.dir/")) {
@@ -172,6 +161,12 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
 
   TestRunOptions options = run;
   options.learner_dirs.push_back(sources);
+  // A sanitized grader: TSan reports every race and goes on; sanitizers reserve terabytes of
+  // address space, so no memory limit applies.
+  if (kit.compile_command.find("-fsanitize=thread") != std::string::npos) {
+    options.child.environment.emplace_back("TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0");
+  }
+  if (kit.compile_command.find("-fsanitize=") != std::string::npos) options.child.limits.memory_bytes.reset();
   run_tests(binary, options, result);
   return result;
 }

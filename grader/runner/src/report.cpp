@@ -210,7 +210,8 @@ nlohmann::json report_json(const std::vector<ExerciseResult>& results) {
                          {"detail", result.detail},
                          {"earned", result.earned()},
                          {"possible", result.possible()},
-                         {"tests", tests}});
+                         {"tests", tests},
+                         {"notes", result.notes}});
     earned += result.earned();
     possible += result.possible();
   }

@@ -9,23 +9,15 @@
 #include <set>
 #include <vector>
 
+#include "text.hpp"
+
 namespace workbook::grader {
 
 namespace {
 
-constexpr std::string_view kRaceWarning = "WARNING: ThreadSanitizer: data race";
+using text::lines_of;
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, end);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    lines.push_back(line);
-    text.remove_prefix(std::min(end + 1, text.size()));
-  }
-  return lines;
-}
+constexpr std::string_view kRaceWarning = "WARNING: ThreadSanitizer: data race";
 
 std::string_view trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");

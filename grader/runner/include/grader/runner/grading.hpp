@@ -82,6 +82,11 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
 /// crash or a hang costs that test only), adding their results to `result.tests`.
 void run_tests(const std::filesystem::path& binary, const TestRunOptions& options, ExerciseResult& result);
 
+/// Builds `target` of the build tree, its output going to `log`: "" on success, else the first
+/// error worth showing.
+std::string build_target(const std::filesystem::path& build_dir, const std::string& target,
+                         const std::filesystem::path& log);
+
 /// Folds a ThreadSanitizer run of the same tests (`raced`) into `result`: a test in which TSan
 /// found a data race fails with the race's summary and loses its points. Returns the verdict:
 /// "clean", "races found in N tests", or "skipped: why" when TSan could not build or run them.

@@ -23,7 +23,7 @@ struct ReportStyle {
 void print_report(std::ostream& out, const Manifest& manifest, const std::vector<ExerciseResult>& results,
                   const ReportStyle& style);
 
-/// The results as JSON: {"score", "possible", "exercises": [{"name", "status", "tests": [...]}]}.
+/// The results as JSON: {"score", "possible", "exercises": [{"name", "status", "tests": [...], "notes"}]}.
 nlohmann::json report_json(const std::vector<ExerciseResult>& results);
 
 /// Self-check: every test of every graded exercise fails with "not implemented yet".
