@@ -119,6 +119,7 @@ void StateBase::throw_invalid_state() const {
 
 bool StateBase::wait_done(const Clock::time_point* deadline) const {
   if (done()) return true;
+  if (const std::optional<bool> fetched = wait_by_fetching(deadline)) return *fetched;
   for (SpinWait spin(kSpinBeforeSleep); spin.next();) {
     if (done()) return true;
   }

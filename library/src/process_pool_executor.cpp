@@ -2,17 +2,27 @@
 //
 // Threads: submit() runs in the caller's thread: it queues the call, sends it at once if a worker
 // has room in its pipeline (a non-blocking send on the worker's socket, made after releasing the
-// pool's lock), and starts a worker if none is idle. One manager thread per pool does everything else: it polls every
-// worker's socket and process (a pidfd), reads answers and completes their futures (so done-callbacks run there, as in
-// Python), sends queued calls as pipelines drain, finishes sends that did not fit in the socket, replaces workers that
-// reached max_tasks_per_child, notices deaths and breaks the pool, and reaps every worker. Nothing blocks on a worker:
-// a dead worker shows up as end of input on its socket or as its pidfd becoming readable, so every future resolves and
-// nothing hangs.
+// pool's lock), and starts a worker if none is idle. One manager thread per pool does everything
+// else: it watches every worker's socket and process (a pidfd) with epoll, reads answers and
+// completes their futures (so done-callbacks run there, as in Python), sends queued calls as
+// pipelines drain, finishes sends that did not fit in the socket, replaces workers that reached
+// max_tasks_per_child, notices deaths and breaks the pool, and reaps every worker. Nothing blocks
+// on a worker: a dead worker shows up as end of input on its socket or as its pidfd becoming
+// readable, so every future resolves and nothing hangs.
+//
+// The one shortcut: a thread that calls result() on a submitted call whose worker nobody is
+// reading takes the reader role for that worker. It takes the socket out of the manager's epoll
+// set, waits on the socket itself, and completes the answers it reads (done-callbacks then run in
+// that thread). A round trip then wakes two threads, the worker and the waiter, like a bare pipe,
+// instead of three; and on a virtual machine, where waking an idle CPU is slow, the manager's CPU
+// is not woken at all. Whatever is more than answers (end of input, a corrupt frame, an exit, a
+// retiring worker, queued calls) is left to the manager, woken when the waiter gives the role back.
 #include "cf/process_pool_executor.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -20,6 +30,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/process.hpp>
 #include <cerrno>
@@ -53,6 +64,7 @@ constexpr const char* kNoWorkerStarted =
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kReadsPerWakeUp = 16;  // then let the other workers have a turn
+constexpr int kEventsPerWakeUp = 64;
 /// A worker's descriptors are moved at least this high before the fork, so that putting them on
 /// 0 (stdin) and 3 (the channel) in the child can never overwrite one with the other.
 constexpr int kLowestHandedDownFd = 10;
@@ -60,6 +72,16 @@ constexpr int kLowestHandedDownFd = 10;
 constexpr int kMissingGuardExit = 5;
 
 [[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+/// The time left until `deadline` for ppoll(); null (no timeout) without a deadline.
+const timespec* time_left(const Clock::time_point* deadline, timespec& storage) {
+  if (!deadline) return nullptr;
+  const auto left = std::max(Clock::duration::zero(), *deadline - Clock::now());
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+  storage.tv_sec = static_cast<time_t>(seconds.count());
+  storage.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - seconds).count());
+  return &storage;
+}
 
 UniqueFd move_above_stdio(UniqueFd fd) {
   const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, kLowestHandedDownFd);
@@ -128,6 +150,9 @@ struct WorkerProcess {
     std::uint64_t id;
     std::shared_ptr<RemoteCall> call;
   };
+  /// Who reads the socket: nobody right now (the manager watches it), the manager, or a thread
+  /// waiting for a result (the socket is then out of the manager's epoll set).
+  enum class Reader { None, Manager, Waiter };
 
   bp2::process process;
   const int pid;
@@ -148,20 +173,25 @@ struct WorkerProcess {
   bool finished = false;     // its channel ended or its process exited: never used again
   bool killed_by_pool = false;
   bool initializer_failed = false;
+  Reader reader = Reader::None;
+  std::uint32_t watched_events = 0;  // what the manager's epoll set watches on the socket
+  bool pidfd_watched = false;
 
-  // The manager thread's alone.
+  // The reader's alone: the thread whose role `reader` names, or the manager when it is None.
   InboundBuffer inbound;
   std::vector<Frame> received;
   bool end_of_input = false;
-  bool exited = false;  // its pidfd became readable
   std::string corruption;
+
+  // The manager thread's alone.
+  bool exited = false;  // its pidfd became readable
 
   bool has_unsent() const noexcept { return !outbound.empty() || in_transit_sent < in_transit.size(); }
   bool backlogged() const noexcept { return in_transit_sent < in_transit.size(); }
 };
 
 /// The pool's shared part; the manager thread holds a reference too.
-class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
+class ProcessPoolCore final : public AnswerSource, public std::enable_shared_from_this<ProcessPoolCore> {
  public:
   ProcessPoolCore(int max_workers, int max_tasks_per_child, int pipeline_depth, TaskCall initializer)
       : max_workers_(max_workers),
@@ -169,8 +199,12 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
         pipeline_depth_(static_cast<std::size_t>(pipeline_depth)),
         initializer_(std::move(initializer)),
         executable_(this_executable()),
-        wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+        wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+        epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!wake_fd_) throw_errno("eventfd");
+    if (!epoll_fd_) throw_errno("epoll_create1");
+    epoll_event wake_event{.events = EPOLLIN, .data = {.fd = wake_fd_.get()}};
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &wake_event) < 0) throw_errno("epoll_ctl");
   }
   ProcessPoolCore(const ProcessPoolCore&) = delete;
   ProcessPoolCore& operator=(const ProcessPoolCore&) = delete;
@@ -196,6 +230,7 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
       }
       if (!rejected) {
         start_manager_locked();
+        call->set_source(weak_from_this());
         pending_.push_back(std::move(call));
         spawn = reserve_spawn_locked();
         dispatch_locked();
@@ -225,6 +260,55 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
       if (!worker->finished) pids.push_back(worker->pid);
     }
     return pids;
+  }
+
+  std::optional<bool> wait_for_answer(const RemoteCall& call, const StateBase& state,
+                                      const Clock::time_point* deadline) override {
+    std::unique_lock lock(mutex_);
+    WorkerProcess* const w = worker_running_locked(call);
+    if (!w || w->reader != WorkerProcess::Reader::None || w->finished || broken_) return std::nullopt;
+    w->reader = WorkerProcess::Reader::Waiter;
+    watch_locked(*w);
+    lock.unlock();
+
+    std::vector<Answer> answers;
+    std::vector<Report> reports;
+    bool timed_out = false;
+    bool for_manager = false;  // something only the manager handles came up
+    while (!state.done() && !for_manager) {
+      std::array<pollfd, 2> fds{{{w->channel.get(), POLLIN, 0}, {w->pidfd.get(), POLLIN, 0}}};
+      timespec storage{};
+      const int ready = ::ppoll(fds.data(), fds.size(), time_left(deadline, storage), nullptr);
+      if (ready == 0) {
+        timed_out = true;
+        break;
+      }
+      if (ready < 0) {
+        for_manager = errno != EINTR;
+        continue;
+      }
+      const bool exited = fds[1].revents != 0;
+      read_channel(*w, /*drain=*/exited);
+      lock.lock();
+      take_answers_locked(*w, answers, reports);
+      for_manager = exited || w->end_of_input || !w->corruption.empty() || w->initializer_failed;
+      dispatch_locked();
+      send_without_lock(lock);
+      lock.unlock();
+      for (const Report& report : reports) log(report.level, report.message);
+      reports.clear();
+      for (Answer& answer : answers) deliver(answer);
+      answers.clear();
+    }
+
+    lock.lock();
+    w->reader = WorkerProcess::Reader::None;
+    watch_locked(*w);
+    for_manager = for_manager || !pending_.empty() || shutdown_ || (w->retiring && w->in_flight.empty());
+    lock.unlock();
+    if (for_manager) wake();
+    if (state.done() || timed_out) return state.done();
+    return std::nullopt;  // the manager finishes it
   }
 
  private:
@@ -393,7 +477,7 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
 
   /// Marks the pool broken, kills every worker, and returns the calls to fail (outside the lock).
   /// Called by the manager, or by spawn_worker() when there are no workers: the fields only the
-  /// manager writes (end_of_input, exited) are read here by the manager alone.
+  /// manager or a worker's reader writes (exited, end_of_input) are read here by them alone.
   Calls break_locked() {
     broken_ = true;
     Calls failed(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
@@ -404,7 +488,7 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
       if (!w->finished) {
         bp2::error_code ignored;  // it may have exited already; it is not reaped, so its pid is still its own
         w->process.terminate(ignored);
-        w->killed_by_pool = !w->end_of_input && !w->exited;
+        w->killed_by_pool = !w->exited && (w->reader == WorkerProcess::Reader::Waiter || !w->end_of_input);
       }
     }
     wake();
@@ -489,6 +573,42 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
       log(LogLevel::Error, "cf::ProcessPoolExecutor: worker process " + std::to_string(pid) + " " + how);
   }
 
+  // ---- reading answers ------------------------------------------------------------------------
+
+  /// The worker that `call` was sent to and has not answered yet, or null.
+  WorkerProcess* worker_running_locked(const RemoteCall& call) const noexcept {
+    for (const auto& w : workers_) {
+      for (const auto& sent : w->in_flight) {
+        if (sent.call.get() == &call) return w.get();
+      }
+    }
+    return nullptr;
+  }
+
+  /// Brings the manager's epoll set up to date for `w`: its socket while no waiter reads it
+  /// (and for room to send while its frames wait), its pidfd until it has exited.
+  void watch_locked(WorkerProcess& w) {
+    std::uint32_t wanted = 0;
+    if (!w.finished) {
+      if (w.reader != WorkerProcess::Reader::Waiter) wanted |= EPOLLIN;
+      if (!w.sending && w.backlogged()) wanted |= EPOLLOUT;
+    }
+    if (wanted != w.watched_events) {
+      epoll_event event{.events = wanted, .data = {.fd = w.channel.get()}};
+      const int op = w.watched_events == 0 ? EPOLL_CTL_ADD : wanted == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+      if (::epoll_ctl(epoll_fd_.get(), op, w.channel.get(), &event) < 0) throw_errno("epoll_ctl(socket)");
+      w.watched_events = wanted;
+    }
+    const bool watch_pidfd = w.pidfd && !w.exited;
+    if (watch_pidfd != w.pidfd_watched) {
+      epoll_event event{.events = EPOLLIN, .data = {.fd = w.pidfd.get()}};
+      if (::epoll_ctl(epoll_fd_.get(), watch_pidfd ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w.pidfd.get(), &event) < 0) {
+        throw_errno("epoll_ctl(pidfd)");
+      }
+      w.pidfd_watched = watch_pidfd;
+    }
+  }
+
   // ---- the manager thread -------------------------------------------------------------------
 
   void start_manager_locked() {
@@ -512,10 +632,11 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
     [[maybe_unused]] const ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
   }
 
-  /// Reads what a worker sent (manager thread, no lock) and splits it into frames.
-  static void read_channel(WorkerProcess& w) {
+  /// Reads what a worker sent (its reader, no lock) and splits it into frames; `drain`: read to
+  /// the end (it has exited).
+  static void read_channel(WorkerProcess& w, bool drain) {
     if (w.finished || w.end_of_input || !w.corruption.empty()) return;
-    for (int reads = 0; w.exited || reads < kReadsPerWakeUp; ++reads) {
+    for (int reads = 0; drain || reads < kReadsPerWakeUp; ++reads) {
       const std::span<char> room = w.inbound.prepare(kReadChunk);
       const ssize_t n = ::recv(w.channel.get(), room.data(), room.size(), MSG_DONTWAIT);
       if (n > 0) {
@@ -539,6 +660,10 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
 
   /// Matches a worker's frames to its calls (under the lock).
   void take_answers_locked(WorkerProcess& w, std::vector<Answer>& answers, std::vector<Report>& reports) {
+    if (broken_) {  // its calls have failed already
+      w.received.clear();
+      return;
+    }
     for (const Frame& frame : w.received) {
       try {
         Decoder in(frame.body);
@@ -568,44 +693,56 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
   }
 
   void manager_main() {
-    std::vector<pollfd> fds;
-    std::vector<WorkerProcess*> polled;  // polled[i] owns fds[1 + 2i] (its socket) and fds[2 + 2i] (its pidfd)
+    std::array<epoll_event, kEventsPerWakeUp> events;
+    std::vector<int> readable;              // sockets with input, and pidfds of exited workers
+    std::vector<WorkerProcess*> reading;    // workers the manager holds the reader role of
     std::vector<WorkerProcess*> ending;
     std::vector<Answer> answers;
     std::vector<Report> reports;
     std::vector<std::unique_ptr<WorkerProcess>> exited;
     std::unique_lock lock(mutex_);
     for (;;) {
+      for (WorkerProcess* w : reading) w->reader = WorkerProcess::Reader::None;  // answers delivered
+      reading.clear();
       close_idle_workers_locked();
       if (workers_.empty() && spawning_ == 0 && (broken_ || (shutdown_ && pending_.empty()))) break;
-      fds.assign(1, pollfd{wake_fd_.get(), POLLIN, 0});
-      polled.clear();
-      for (const auto& w : workers_) {
-        polled.push_back(w.get());
-        const short events = static_cast<short>(POLLIN | (!w->sending && w->backlogged() ? POLLOUT : 0));
-        fds.push_back({w->finished ? -1 : w->channel.get(), events, 0});
-        fds.push_back({w->exited ? -1 : w->pidfd.get(), POLLIN, 0});
-      }
+      for (const auto& w : workers_) watch_locked(*w);
       lock.unlock();
 
-      if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) throw_errno("poll");
-      if (fds[0].revents & POLLIN) {
-        std::uint64_t count;
-        [[maybe_unused]] const ssize_t n = ::read(wake_fd_.get(), &count, sizeof count);
+      const int count = ::epoll_wait(epoll_fd_.get(), events.data(), static_cast<int>(events.size()), -1);
+      if (count < 0 && errno != EINTR) throw_errno("epoll_wait");
+      readable.clear();
+      for (int i = 0; i < count; ++i) {
+        if (events[i].data.fd == wake_fd_.get()) {
+          std::uint64_t wakes;
+          [[maybe_unused]] const ssize_t n = ::read(wake_fd_.get(), &wakes, sizeof wakes);
+        } else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+          readable.push_back(events[i].data.fd);  // EPOLLOUT alone: the sends below go on
+        }
       }
-      for (std::size_t i = 0; i < polled.size(); ++i) {
-        WorkerProcess& w = *polled[i];
-        if (fds[2 + 2 * i].revents != 0) w.exited = true;
-        if ((fds[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) || w.exited) read_channel(w);
+
+      lock.lock();
+      for (const auto& w : workers_) {
+        if (w->pidfd && std::ranges::find(readable, w->pidfd.get()) != readable.end()) w->exited = true;
+        const bool has_input = std::ranges::find(readable, w->channel.get()) != readable.end();
+        if (w->reader == WorkerProcess::Reader::None && (has_input || w->exited)) {
+          w->reader = WorkerProcess::Reader::Manager;
+          reading.push_back(w.get());
+        }
       }
+      lock.unlock();
+      for (WorkerProcess* w : reading) read_channel(*w, /*drain=*/w->exited);
 
       lock.lock();
       bool must_break = false;
       ending.clear();
-      for (WorkerProcess* w : polled) {
+      for (const auto& w : workers_) {
+        if (w->reader == WorkerProcess::Reader::Waiter) continue;  // its waiter hands it back when it ends
         take_answers_locked(*w, answers, reports);
-        if (w->finished || !(w->end_of_input || w->exited || !w->corruption.empty() || w->initializer_failed)) continue;
-        ending.push_back(w);
+        if (w->finished || !(w->end_of_input || w->exited || !w->corruption.empty() || w->initializer_failed)) {
+          continue;
+        }
+        ending.push_back(w.get());
         const bool expected_exit =
             w->corruption.empty() && !w->initializer_failed && w->in_flight.empty() && (w->retiring || w->closing);
         must_break = must_break || !expected_exit;
@@ -614,7 +751,10 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
       if (must_break && !broken_) failed = break_locked();
       for (WorkerProcess* w : ending) w->finished = true;
       for (auto it = workers_.begin(); it != workers_.end();) {
-        if ((*it)->finished && ((*it)->exited || !(*it)->pidfd) && !(*it)->sending) {
+        WorkerProcess& w = **it;
+        if (w.finished && (w.exited || !w.pidfd) && !w.sending && w.reader != WorkerProcess::Reader::Waiter) {
+          watch_locked(w);  // out of the epoll set before its descriptors close
+          std::erase(reading, &w);
           exited.push_back(std::move(*it));
           it = workers_.erase(it);
         } else {
@@ -658,7 +798,8 @@ class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore> {
   const std::size_t pipeline_depth_;
   const TaskCall initializer_;
   const std::string executable_;
-  UniqueFd wake_fd_;                  // an eventfd the manager polls
+  UniqueFd wake_fd_;                  // an eventfd in the manager's epoll set
+  UniqueFd epoll_fd_;                 // the manager's: wake_fd_, and each worker's socket and pidfd
   asio::io_context process_context_;  // Boost.Process's handles live on it; never run; outlives them
 
   std::mutex mutex_;  // guards everything below but the manager's own fields

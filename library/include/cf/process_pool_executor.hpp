@@ -35,6 +35,11 @@
 // from then on (Python sets RUNNING when a call enters its call queue of max_workers + 1 slots).
 // Calls beyond that wait in the parent and can still be cancelled.
 //
+// Answers: the pool's manager thread reads the workers' answers and completes their futures, as
+// Python's does, except that a thread waiting in result() reads its worker's answers itself while
+// no other thread does, which saves a thread hop per call. Done-callbacks run in whichever of the
+// two completes the future.
+//
 // Decisions where C++ differs from CPython, like ThreadPoolExecutor: the destructor always waits
 // for the workers, even after shutdown(wait=false); worker processes start on demand, one per
 // submit that finds no idle worker, up to max_workers, and are replaced after max_tasks_per_child.

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <numeric>
 #include <set>
 #include <string>
@@ -378,6 +380,42 @@ TEST(ProcessPoolExecutor, SubmitAndCancelRightBeforeShutdownDoesNotHang) {  // g
   cf::ProcessPoolExecutor pool(1);
   pool.submit(square, 1).cancel();
   pool.shutdown(/*wait=*/true);
+}
+
+// ---- a thread waiting in result() ------------------------------------------------------------
+// result() on a submitted call reads the worker's answers in the waiting thread while no other
+// thread reads them; these check that the answers still arrive when that thread stops early or
+// when several threads wait on one worker.
+
+TEST(ProcessPoolExecutor, AnswerArrivesAfterResultTimedOut) {
+  cf::ProcessPoolExecutor pool(1);
+  ProcessGate gate;
+  cf::Future<int> f = pool.submit(wait_at_gate, gate.path(), 7);
+  gate.wait_arrived(1);
+  EXPECT_THROW(f.result(1ms), cf::TimeoutError);  // the task is held at the gate
+  std::promise<int> delivered;                    // with nobody waiting in result(), the pool delivers
+  f.add_done_callback([&](const cf::Future<int>& done) { delivered.set_value(done.result()); });
+  gate.open(1);
+  std::future<int> value = delivered.get_future();
+  ASSERT_EQ(value.wait_for(kNoHang), std::future_status::ready);
+  EXPECT_EQ(value.get(), 7);
+}
+
+TEST(ProcessPoolExecutor, SeveralThreadsWaitingOnOneWorkerEachGetTheirResult) {
+  cf::ProcessPoolExecutor pool({.max_workers = 1, .pipeline_depth = 4});
+  ProcessGate gate;
+  std::vector<cf::Future<int>> futures;
+  for (int i = 0; i < 4; ++i) futures.push_back(pool.submit(wait_at_gate, gate.path(), i));
+  std::vector<int> results(futures.size(), -1);
+  {
+    std::vector<std::jthread> waiters;
+    for (std::size_t i = 0; i < futures.size(); ++i) {
+      waiters.emplace_back([&, i] { results[i] = futures[i].result(kNoHang); });
+    }
+    gate.wait_arrived(1);
+    gate.open(4);
+  }
+  EXPECT_EQ(results, (std::vector<int>{0, 1, 2, 3}));
 }
 
 // ---- initializer ----------------------------------------------------------------------------

@@ -78,6 +78,10 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
  protected:
   /// The result's type name for repr(), e.g. "int".
   virtual std::string result_type_name() const = 0;
+  /// Waits by fetching the outcome in this thread (a process-pool call reads its worker's answer
+  /// itself, saving a thread hop); returns done() then, or std::nullopt if it cannot right now
+  /// and wait_done() should wait for whoever completes the future.
+  virtual std::optional<bool> wait_by_fetching(const Clock::time_point* /*deadline*/) const { return std::nullopt; }
 
  private:
   static constexpr std::uint32_t kStatusMask = 0x7;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -165,9 +166,24 @@ void encode_task_arguments(std::string& out, Args&&... args) {
 
 // ---- calls waiting for a worker -------------------------------------------------------------
 
+class RemoteCall;
+
+/// Where a call's answer comes from: the pool, which lets a thread waiting for one call read the
+/// answer from the worker itself.
+class AnswerSource {
+ public:
+  /// Waits for `call` (whose future is `state`) by reading its worker's answers in this thread;
+  /// returns state.done(), or std::nullopt if another thread is reading them (wait as usual).
+  virtual std::optional<bool> wait_for_answer(const RemoteCall& call, const StateBase& state,
+                                              const Clock::time_point* deadline) = 0;
+
+ protected:
+  ~AnswerSource() = default;
+};
+
 /// One request to a worker: `count` calls of one task (one for submit, a chunk for map), with
-/// their encoded arguments, and the futures they complete. The pool's manager thread completes
-/// it from the worker's answer, outside any lock.
+/// their encoded arguments, and the futures they complete. The pool completes it from the
+/// worker's answer, outside any lock: in its manager thread, or in a thread waiting for it.
 class RemoteCall {
  public:
   RemoteCall(std::string_view task_name, std::uint32_t count) : task_name_(task_name), count_(count) {}
@@ -190,8 +206,11 @@ class RemoteCall {
   std::string& arguments() noexcept { return arguments_; }
   /// Set when an argument could not be encoded: the call fails with it instead of being sent.
   const std::exception_ptr& encoding_error() const noexcept { return encoding_error_; }
+  /// The pool that sends the call, set before its future is handed out.
+  void set_source(std::weak_ptr<AnswerSource> source) noexcept { source_ = std::move(source); }
 
  protected:
+  std::weak_ptr<AnswerSource> source_;
   std::string_view task_name_;  // the registry's copy: lives as long as the program
   std::uint32_t count_;
   std::string arguments_;
@@ -247,6 +266,13 @@ class SingleRemoteCall final : public State<R>, public RemoteCall {
 
   void fail(const std::exception_ptr& error) noexcept override { fail_state(*this, error); }
   void cancel_pending() noexcept override { this->cancel(); }
+
+ protected:
+  std::optional<bool> wait_by_fetching(const Clock::time_point* deadline) const override {
+    const std::shared_ptr<AnswerSource> source = source_.lock();
+    if (!source) return std::nullopt;
+    return source->wait_for_answer(*this, *this, deadline);
+  }
 };
 
 /// A chunk of map(): several calls of one task sent together; one future per call. Like Python
