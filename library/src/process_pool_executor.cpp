@@ -266,7 +266,10 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
                                       const Clock::time_point* deadline) override {
     std::unique_lock lock(mutex_);
     WorkerProcess* const w = worker_running_locked(call);
-    if (!w || w->reader != WorkerProcess::Reader::None || w->finished || broken_) return std::nullopt;
+    // Only a lone call: while calls queue up, the manager keeps the pipelines full and the caller
+    // had better collect results than share that work (measured: 1.5x slower per call).
+    if (!w || w->in_flight.size() != 1 || !pending_.empty()) return std::nullopt;
+    if (w->reader != WorkerProcess::Reader::None || w->finished || broken_) return std::nullopt;
     w->reader = WorkerProcess::Reader::Waiter;
     watch_locked(*w);
     lock.unlock();
@@ -304,9 +307,13 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
     lock.lock();
     w->reader = WorkerProcess::Reader::None;
     watch_locked(*w);
-    for_manager = for_manager || !pending_.empty() || shutdown_ || (w->retiring && w->in_flight.empty());
+    // The manager closes workers at shutdown and replaces retired ones; queued calls that need
+    // another worker get it here, as in submit().
+    for_manager = for_manager || shutdown_ || (w->retiring && w->in_flight.empty());
+    const bool spawn = reserve_spawn_locked();
     lock.unlock();
     if (for_manager) wake();
+    if (spawn) spawn_worker();
     if (state.done() || timed_out) return state.done();
     return std::nullopt;  // the manager finishes it
   }

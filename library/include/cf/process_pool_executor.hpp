@@ -15,7 +15,8 @@
 // there, so main's real work never runs in it. A process that was started as a worker but has no
 // guard line stops with a message instead of starting workers of its own (Python's
 // "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
-// the parent, and inherit no other descriptor.
+// the parent, and inherit no other descriptor. They run under SCHED_BATCH (CPU-bound work: a
+// worker woken by a call does not preempt the caller, who is about to wait for the answer).
 //
 // What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments
 // and result go through cf::Codec (cf/codec.hpp). A lambda, or a type without a Codec, is a

@@ -2,6 +2,7 @@
 // exceptions come back (cf-semantics.md, sections F, H and I). Tasks that must stay running
 // wait at a ProcessGate; nothing here sleeps.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -158,6 +159,12 @@ TEST(ProcessPoolExecutor, WorkersInheritOnlyStdioAndTheirChannel) {
   EXPECT_EQ(pool.submit(open_descriptors).result(kNoHang), (std::vector<int>{0, 1, 2, 3}));
   ::close(leaked[0]);
   ::close(leaked[1]);
+}
+
+TEST(ProcessPoolExecutor, WorkersRunAsBatchWork) {
+  cf::ProcessPoolExecutor pool(1);
+  EXPECT_EQ(::sched_getscheduler(0), SCHED_OTHER);
+  EXPECT_EQ(pool.submit(scheduling_policy).result(kNoHang), SCHED_BATCH);
 }
 
 // ---- exceptions -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "tasks.hpp"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -97,6 +98,8 @@ int write_garbage_to_channel() {
   return 1;
 }
 
+int scheduling_policy() { return ::sched_getscheduler(0); }
+
 std::vector<int> open_descriptors() {
   std::vector<int> descriptors;
   DIR* directory = ::opendir("/proc/self/fd");
@@ -136,6 +139,7 @@ CF_REGISTER_TASK(crash_in_call);
 CF_REGISTER_TASK(exit_in_call);
 CF_REGISTER_TASK(write_garbage_to_channel);
 CF_REGISTER_TASK(open_descriptors);
+CF_REGISTER_TASK(scheduling_policy);
 CF_REGISTER_TASK(size_of);
 CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(set_greeting);

@@ -76,6 +76,8 @@ int exit_in_call();
 int write_garbage_to_channel();
 /// The descriptors open in the worker (besides the one listing them).
 std::vector<int> open_descriptors();
+/// The worker's scheduling policy (SCHED_OTHER, SCHED_BATCH, ...).
+int scheduling_policy();
 /// Returns the size of `data` (a large argument).
 std::size_t size_of(std::string data);
 /// Dies of SIGSEGV whatever its (large) argument.
