@@ -11,6 +11,9 @@
 //                               handed over through a cf::Future (the floor of any design with a
 //                               thread that reads answers, as cf's manager thread does)
 //   back_to_back_round_trip/paired  the same three, in runs of 100 calls without pauses
+//   idle_round_trip/separate  the same three as idle_round_trip/paired, but each timed in a run of
+//                             its own: no other code runs between two calls, so what a call
+//                             costs with cold caches drops out
 //   start_up/paired           timed in turn (counters cf_*, floor_*):
 //                               cf: a new 2-worker pool, until each worker has answered a call
 //                               floor: start two children of this program, send each 64 bytes,
@@ -209,11 +212,12 @@ class ThreadHopEcho {
   std::thread reader_;
 };
 
-/// cf's round trip and its two floors, timed in turn so that all three see the same machine.
-/// idle: a pause before each call lets every thread and process involved fall asleep, so each
-/// wake-up is a cold one (the cost of an occasional call); back to back: runs of calls without a
-/// pause, so the threads and processes involved are still awake (the cost for a busy caller).
-void round_trip_paired(benchmark::State& state, bool idle) {
+/// cf's round trip and its two floors. in_turn: timed in turn, so that all three see the same
+/// machine; otherwise each in a run of its own. idle: a pause before each call lets every thread
+/// and process involved fall asleep, so each wake-up is a cold one (the cost of an occasional
+/// call); back to back: runs of calls without a pause, so the threads and processes involved are
+/// still awake (the cost for a busy caller).
+void round_trips(benchmark::State& state, bool idle, bool in_turn) {
   cf::ProcessPoolExecutor pool(1);
   EchoChild child;
   ThreadHopEcho hop;
@@ -228,14 +232,21 @@ void round_trip_paired(benchmark::State& state, bool idle) {
   }
   std::array<LatencySamples, 3> samples{LatencySamples(kRoundTrips), LatencySamples(kRoundTrips),
                                         LatencySamples(kRoundTrips)};
-  constexpr int kRun = 100;  // back to back: calls per turn
+  const int run = idle ? 1 : 100;  // back to back: calls per turn
+  auto time_run = [&](std::size_t k) {
+    for (int i = 0; i < run; ++i) {
+      if (idle) std::this_thread::sleep_for(kIdlePause);  // not timed
+      samples[k].time(calls[k]);
+    }
+  };
   for (auto _ : state) {
-    for (int done = 0; done < kRoundTrips; done += idle ? 1 : kRun) {
+    if (in_turn) {
+      for (int done = 0; done < kRoundTrips; done += run) {
+        for (std::size_t k = 0; k < calls.size(); ++k) time_run(k);
+      }
+    } else {
       for (std::size_t k = 0; k < calls.size(); ++k) {
-        for (int i = 0; i < (idle ? 1 : kRun); ++i) {
-          if (idle) std::this_thread::sleep_for(kIdlePause);  // not timed
-          samples[k].time(calls[k]);
-        }
+        for (int done = 0; done < kRoundTrips; done += run) time_run(k);
       }
     }
   }
@@ -314,11 +325,15 @@ void start_up_paired(benchmark::State& state) {
 }
 
 void register_benchmarks() {
-  benchmark::RegisterBenchmark("idle_round_trip/paired", round_trip_paired, true)
+  benchmark::RegisterBenchmark("idle_round_trip/paired", round_trips, true, true)
       ->Iterations(1)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("back_to_back_round_trip/paired", round_trip_paired, false)
+  benchmark::RegisterBenchmark("back_to_back_round_trip/paired", round_trips, false, true)
+      ->Iterations(1)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("idle_round_trip/separate", round_trips, true, false)
       ->Iterations(1)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
