@@ -24,13 +24,17 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const 
     // steady_clock is CLOCK_MONOTONIC, the clock FUTEX_WAIT_BITSET uses for absolute timeouts.
     const auto since_epoch = deadline->time_since_epoch();
     if (since_epoch.count() < 0) return false;
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    absolute.tv_sec = static_cast<time_t>(seconds.count());
-    absolute.tv_nsec = static_cast<long>(std::chrono::nanoseconds(since_epoch - seconds).count());
+    absolute = to_timespec(since_epoch);
   }
   const long rc = syscall(SYS_futex, address_of(word), FUTEX_WAIT_BITSET_PRIVATE, expected,
                           deadline ? &absolute : nullptr, nullptr, FUTEX_BITSET_MATCH_ANY);
   return !(rc == -1 && errno == ETIMEDOUT);
+}
+
+timespec to_timespec(Clock::duration duration) noexcept {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration);
+  return {.tv_sec = static_cast<time_t>(seconds.count()),
+          .tv_nsec = static_cast<long>(std::chrono::nanoseconds(duration - seconds).count())};
 }
 
 void futex_wake_all(std::atomic<std::uint32_t>& word) {

@@ -76,10 +76,7 @@ constexpr int kMissingGuardExit = 5;
 /// The time left until `deadline` for ppoll(); null (no timeout) without a deadline.
 const timespec* time_left(const Clock::time_point* deadline, timespec& storage) {
   if (!deadline) return nullptr;
-  const auto left = std::max(Clock::duration::zero(), *deadline - Clock::now());
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
-  storage.tv_sec = static_cast<time_t>(seconds.count());
-  storage.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - seconds).count());
+  storage = to_timespec(std::max(Clock::duration::zero(), *deadline - Clock::now()));
   return &storage;
 }
 

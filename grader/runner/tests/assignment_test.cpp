@@ -1,14 +1,13 @@
 // Assignment files: the shipped examples load, defaults follow the mode, and every mistake an
 // instructor can make is reported with the file and the field.
 #include "grader/runner/assignment.hpp"
+#include "grader/runner/scratch_directory.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <string>
-#include <system_error>
 
 namespace workbook::grader {
 namespace {
@@ -20,16 +19,6 @@ fs::path source_dir() { return WORKBOOK_SOURCE_DIR; }
 
 class AssignmentTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "assignment-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   /// Writes `text` as an assignment file and loads it.
   Assignment load(const std::string& text) const {
     std::ofstream(file()) << text;
@@ -48,7 +37,8 @@ class AssignmentTest : public ::testing::Test {
   fs::path file() const { return dir_ / "week 3.json"; }
 
   const Manifest manifest_ = Manifest::load(source_dir() / "workbook.json");
-  fs::path dir_;
+  const ScratchDirectory scratch_{"assignment-test-"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 /// A valid graded assignment with `extra` top-level fields added (a JSON fragment with a leading comma).

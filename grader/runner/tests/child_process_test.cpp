@@ -1,4 +1,5 @@
 #include "grader/runner/child_process.hpp"
+#include "grader/runner/scratch_directory.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -28,30 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Kind = ChildOutcome::Kind;
-
-/// A fresh directory, removed with everything in it at the end of the test.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "child-process-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  /// Lets a child running as a sandbox user write here.
-  void open_to_everyone() const { fs::permissions(path_, fs::perms::all); }
-
- private:
-  fs::path path_;
-};
 
 ChildOutcome run_script(const std::string& script, const fs::path& output, const ChildOptions& options = {}) {
   return run_child({"/bin/sh", "-c", script}, output, options);
@@ -124,73 +101,72 @@ unsigned tasks_of_limited_user() {
 }
 
 TEST(ChildProcess, ReportsTheExitCodeAndWritesBothStreamsOverTheOldOutput) {
-  const TemporaryDirectory dir;
-  std::ofstream(dir / "out") << "stale output that must be replaced\n";
-  const auto outcome = run_script("echo to stdout; echo to stderr >&2; exit 3", dir / "out");
+  const ScratchDirectory dir("child-process-test-");
+  std::ofstream(dir.file("out")) << "stale output that must be replaced\n";
+  const auto outcome = run_script("echo to stdout; echo to stderr >&2; exit 3", dir.file("out"));
   EXPECT_EQ(outcome.kind, Kind::Exited);
   EXPECT_EQ(outcome.code, 3);
   EXPECT_FALSE(outcome.succeeded());
   EXPECT_EQ(outcome.describe(), "exited with code 3");
-  EXPECT_EQ(read_text(dir / "out"), "to stdout\nto stderr\n");
-  EXPECT_TRUE(run_script("true", dir / "out").succeeded());
+  EXPECT_EQ(read_text(dir.file("out")), "to stdout\nto stderr\n");
+  EXPECT_TRUE(run_script("true", dir.file("out")).succeeded());
 }
 
 TEST(ChildProcess, ReportsTheSignalThatKilledIt) {
-  const TemporaryDirectory dir;
-  const auto outcome = run_script("kill -SEGV $$", dir / "out");
+  const ScratchDirectory dir("child-process-test-");
+  const auto outcome = run_script("kill -SEGV $$", dir.file("out"));
   EXPECT_EQ(outcome.kind, Kind::Signaled);
   EXPECT_EQ(outcome.code, SIGSEGV);
   EXPECT_EQ(outcome.describe(), "was killed by signal 11 (Segmentation fault)");
 }
 
 TEST(ChildProcess, NeverDumpsCore) {
-  const TemporaryDirectory dir;
-  ASSERT_TRUE(run_script("ulimit -c", dir / "out").succeeded());
-  EXPECT_EQ(read_text(dir / "out"), "0\n");
+  const ScratchDirectory dir("child-process-test-");
+  ASSERT_TRUE(run_script("ulimit -c", dir.file("out")).succeeded());
+  EXPECT_EQ(read_text(dir.file("out")), "0\n");
 }
 
 TEST(ChildProcess, TimeLimitKillsTheChildAndEverythingItStarted) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.limits.time = 300ms;
   options.working_dir = dir.path();
   const auto started = std::chrono::steady_clock::now();
   const auto outcome =
-      run_script("sleep 1000 & echo $! >> pids; (sleep 1000 & echo $! >> pids; wait) & wait", dir / "out", options);
+      run_script("sleep 1000 & echo $! >> pids; (sleep 1000 & echo $! >> pids; wait) & wait", dir.file("out"), options);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_EQ(outcome.kind, Kind::TimedOut);
   EXPECT_EQ(outcome.describe(), "did not finish in time and was killed");
-  const auto pids = read_pids(dir / "pids");
+  const auto pids = read_pids(dir.file("pids"));
   ASSERT_EQ(pids.size(), 2u) << "the script did not start both sleeps within the time limit";
   for (pid_t pid : pids) EXPECT_TRUE(ends_soon(pid)) << "sleep " << pid << " is still running";
 }
 
 TEST(ChildProcess, WhatAChildLeavesRunningIsKilledWhenItExits) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.working_dir = dir.path();
-  const auto outcome = run_script("sleep 1000 & echo $! > pids", dir / "out", options);
+  const auto outcome = run_script("sleep 1000 & echo $! > pids", dir.file("out"), options);
   EXPECT_TRUE(outcome.succeeded()) << outcome.describe();
-  const auto pids = read_pids(dir / "pids");
+  const auto pids = read_pids(dir.file("pids"));
   ASSERT_EQ(pids.size(), 1u);
   EXPECT_TRUE(ends_soon(pids[0])) << "sleep " << pids[0] << " is still running";
 }
 
 TEST(ChildProcess, OutputLimitStopsAFlood) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.limits.output_bytes = 64 * 1024;
   options.limits.time = 10s;  // only if the limit failed
-  const auto outcome = run_script("exec yes", dir / "out", options);
+  const auto outcome = run_script("exec yes", dir.file("out"), options);
   EXPECT_EQ(outcome.kind, Kind::OutputLimit) << outcome.describe();
   EXPECT_EQ(outcome.describe(), "printed more than 65536 bytes of output and was stopped");
-  EXPECT_EQ(fs::file_size(dir / "out"), 64u * 1024);
+  EXPECT_EQ(fs::file_size(dir.file("out")), 64u * 1024);
 }
 
 TEST(ChildProcess, ProcessLimitStopsForking) {
   if (!sandbox_support().process_limit) GTEST_SKIP() << sandbox_support().explanation;
-  const TemporaryDirectory dir;
-  dir.open_to_everyone();
+  const ScratchDirectory dir("child-process-test-", {}, fs::perms::all);  // a sandbox user writes here
   ChildOptions options;
   // RLIMIT_NPROC counts all the user's tasks, other tests' too: room for them to come and go.
   const unsigned limit = tasks_of_limited_user() + 64;
@@ -200,14 +176,14 @@ TEST(ChildProcess, ProcessLimitStopsForking) {
   const std::string sleeps = std::to_string(limit + 16);  // more than the limit lets it start
   const auto outcome = run_script(
       "id -u > user; i=0; while [ $i -lt " + sleeps + " ]; do sleep 1000 & echo $! >> pids; i=$((i+1)); done; wait",
-      dir / "out", options);
+      dir.file("out"), options);
   EXPECT_EQ(outcome.kind, Kind::Exited) << outcome.describe();
   EXPECT_NE(outcome.code, 0);
-  EXPECT_NE(read_text(dir / "out").find("Cannot fork"), std::string::npos) << read_text(dir / "out");
-  const auto pids = read_pids(dir / "pids");
+  EXPECT_NE(read_text(dir.file("out")).find("Cannot fork"), std::string::npos) << read_text(dir.file("out"));
+  const auto pids = read_pids(dir.file("pids"));
   EXPECT_LT(pids.size(), limit);  // the shell is one of them
   for (pid_t pid : pids) EXPECT_TRUE(ends_soon(pid)) << "sleep " << pid << " is still running";
-  const std::string user = read_text(dir / "user");
+  const std::string user = read_text(dir.file("user"));
   if (::geteuid() == 0) {
     EXPECT_GE(std::stoul(user), 2'000'000'000UL) << "root's child runs as a sandbox user of its own";
   } else {
@@ -217,33 +193,32 @@ TEST(ChildProcess, ProcessLimitStopsForking) {
 
 TEST(ChildProcess, ForkBombIsBoundedByTheProcessLimit) {
   if (!sandbox_support().process_limit) GTEST_SKIP() << sandbox_support().explanation;
-  const TemporaryDirectory dir;
-  dir.open_to_everyone();
+  const ScratchDirectory dir("child-process-test-", {}, fs::perms::all);  // a sandbox user writes here
   ChildOptions options;
   options.limits.max_processes = tasks_of_limited_user() + 64;  // as above
   options.limits.time = 2s;                                     // only if the limit failed
   options.working_dir = dir.path();
   const auto started = std::chrono::steady_clock::now();
-  const auto outcome = run_script("echo $$ > leader; bomb() { bomb | bomb; }; bomb", dir / "out", options);
+  const auto outcome = run_script("echo $$ > leader; bomb() { bomb | bomb; }; bomb", dir.file("out"), options);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_NE(outcome.kind, Kind::FailedToStart) << outcome.describe();
-  EXPECT_NE(read_text(dir / "out").find("Cannot fork"), std::string::npos) << outcome.describe() << "\n"
-                                                                           << read_text(dir / "out");
-  const auto leader = read_pids(dir / "leader");
+  EXPECT_NE(read_text(dir.file("out")).find("Cannot fork"), std::string::npos) << outcome.describe() << "\n"
+                                                                               << read_text(dir.file("out"));
+  const auto leader = read_pids(dir.file("leader"));
   ASSERT_EQ(leader.size(), 1u);
   for (pid_t pid : group_members(leader[0])) EXPECT_TRUE(ends_soon(pid)) << "process " << pid << " is still running";
 }
 
 TEST(ChildProcess, MemoryLimitMakesABigAllocationFail) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.limits.memory_bytes = 256 << 20;
-  const auto big = run_child({"dd", "bs=1G", "count=1", "if=/dev/zero", "of=/dev/null"}, dir / "out", options);
+  const auto big = run_child({"dd", "bs=1G", "count=1", "if=/dev/zero", "of=/dev/null"}, dir.file("out"), options);
   EXPECT_EQ(big.kind, Kind::Exited);
   EXPECT_NE(big.code, 0);
-  EXPECT_NE(read_text(dir / "out").find("memory exhausted"), std::string::npos) << read_text(dir / "out");
-  const auto small = run_child({"dd", "bs=1M", "count=1", "if=/dev/zero", "of=/dev/null"}, dir / "out", options);
-  EXPECT_TRUE(small.succeeded()) << small.describe() << "\n" << read_text(dir / "out");
+  EXPECT_NE(read_text(dir.file("out")).find("memory exhausted"), std::string::npos) << read_text(dir.file("out"));
+  const auto small = run_child({"dd", "bs=1M", "count=1", "if=/dev/zero", "of=/dev/null"}, dir.file("out"), options);
+  EXPECT_TRUE(small.succeeded()) << small.describe() << "\n" << read_text(dir.file("out"));
 }
 
 /// A TCP socket listening on 127.0.0.1 in our network namespace.
@@ -287,7 +262,7 @@ std::set<std::string> interfaces(const std::string& proc_net_dev) {
 
 TEST(ChildProcess, IsolatedNetworkHasOnlyLoopbackAndItIsUp) {
   if (!sandbox_support().network_isolation) GTEST_SKIP() << sandbox_support().explanation;
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   const LoopbackListener listener;
   // Connecting to our listener: refused in a namespace of its own whose loopback is up ("Network
   // is unreachable" if it were down), accepted in ours.
@@ -295,62 +270,64 @@ TEST(ChildProcess, IsolatedNetworkHasOnlyLoopbackAndItIsUp) {
   ChildOptions options;
   options.limits.isolate_network = true;
   options.working_dir = dir.path();
-  const auto isolated = run_child({"bash", "-c", "cat /proc/net/dev > interfaces; " + connect}, dir / "out", options);
-  EXPECT_EQ(interfaces(read_text(dir / "interfaces")), std::set<std::string>{"lo"});
+  const auto isolated =
+      run_child({"bash", "-c", "cat /proc/net/dev > interfaces; " + connect}, dir.file("out"), options);
+  EXPECT_EQ(interfaces(read_text(dir.file("interfaces"))), std::set<std::string>{"lo"});
   EXPECT_EQ(isolated.kind, Kind::Exited);
   EXPECT_NE(isolated.code, 0);
-  EXPECT_NE(read_text(dir / "out").find("Connection refused"), std::string::npos) << read_text(dir / "out");
+  EXPECT_NE(read_text(dir.file("out")).find("Connection refused"), std::string::npos) << read_text(dir.file("out"));
 
-  const auto shared = run_child({"bash", "-c", connect}, dir / "out", ChildOptions{});
-  EXPECT_TRUE(shared.succeeded()) << shared.describe() << "\n" << read_text(dir / "out");
+  const auto shared = run_child({"bash", "-c", connect}, dir.file("out"), ChildOptions{});
+  EXPECT_TRUE(shared.succeeded()) << shared.describe() << "\n" << read_text(dir.file("out"));
 }
 
 TEST(ChildProcess, PassesTheEnvironmentAndTheWorkingDirectory) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.environment = {{"WORKBOOK_TEST_VALUE", "hello"}, {"HOME", "/replaced"}};
   options.working_dir = dir.path();
-  ASSERT_TRUE(run_script(R"(echo "$WORKBOOK_TEST_VALUE $HOME"; pwd)", dir / "out", options).succeeded());
-  EXPECT_EQ(read_text(dir / "out"), "hello /replaced\n" + fs::canonical(dir.path()).string() + "\n");
+  ASSERT_TRUE(run_script(R"(echo "$WORKBOOK_TEST_VALUE $HOME"; pwd)", dir.file("out"), options).succeeded());
+  EXPECT_EQ(read_text(dir.file("out")), "hello /replaced\n" + fs::canonical(dir.path()).string() + "\n");
 }
 
 TEST(ChildProcess, NicenessLowersTheChildsPriority) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   ChildOptions options;
   options.limits.niceness = 10;
   // Field 19 of /proc/<pid>/stat is the nice value (the shell's, which its commands inherit).
-  ASSERT_TRUE(run_script("cut -d' ' -f19 /proc/$$/stat", dir / "out", options).succeeded()) << read_text(dir / "out");
-  EXPECT_EQ(read_text(dir / "out"), std::to_string(::getpriority(PRIO_PROCESS, 0) + 10) + "\n");
+  ASSERT_TRUE(run_script("cut -d' ' -f19 /proc/$$/stat", dir.file("out"), options).succeeded())
+      << read_text(dir.file("out"));
+  EXPECT_EQ(read_text(dir.file("out")), std::to_string(::getpriority(PRIO_PROCESS, 0) + 10) + "\n");
 }
 
 TEST(ChildProcess, ReportsWhyAChildCouldNotStart) {
-  const TemporaryDirectory dir;
-  const auto unknown = run_child({"workbook-no-such-program"}, dir / "out");
+  const ScratchDirectory dir("child-process-test-");
+  const auto unknown = run_child({"workbook-no-such-program"}, dir.file("out"));
   EXPECT_EQ(unknown.kind, Kind::FailedToStart);
   EXPECT_EQ(unknown.code, ENOENT);
   EXPECT_EQ(unknown.describe(),
             "could not start: finding workbook-no-such-program in PATH failed: No such file or directory");
 
-  const auto missing = run_child({(dir / "missing").string()}, dir / "out");
+  const auto missing = run_child({(dir.file("missing")).string()}, dir.file("out"));
   EXPECT_EQ(missing.kind, Kind::FailedToStart);
   EXPECT_EQ(missing.code, ENOENT);
-  EXPECT_EQ(missing.failed_step, "execve(" + (dir / "missing").string() + ")");
+  EXPECT_EQ(missing.failed_step, "execve(" + (dir.file("missing")).string() + ")");
 
   ChildOptions options;
-  options.working_dir = dir / "no-such-directory";
-  const auto no_directory = run_script("true", dir / "out", options);
+  options.working_dir = dir.file("no-such-directory");
+  const auto no_directory = run_script("true", dir.file("out"), options);
   EXPECT_EQ(no_directory.kind, Kind::FailedToStart);
   EXPECT_EQ(no_directory.describe(),
             "could not start: chdir(" + options.working_dir.string() + ") failed: No such file or directory");
 }
 
 TEST(ChildProcess, RunsChildrenFromManyThreadsAtOnce) {
-  const TemporaryDirectory dir;
+  const ScratchDirectory dir("child-process-test-");
   std::vector<ChildOutcome> outcomes(8);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     threads.emplace_back([&, i] {
-      outcomes[i] = run_child({"/bin/sh", "-c", "exit " + std::to_string(i)}, dir / ("out" + std::to_string(i)), 10s);
+      outcomes[i] = run_child({"/bin/sh", "-c", "exit " + std::to_string(i)}, dir.file("out" + std::to_string(i)), 10s);
     });
   }
   for (auto& thread : threads) thread.join();

@@ -1,9 +1,9 @@
 // A graded class, written out: a small class built by hand (a partial, a perfect, a broken and an
 // empty submission), checked file by file, read back, and merged from shards.
 #include "grader/runner/exports.hpp"
+#include "grader/runner/scratch_directory.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 #include <nlohmann/json.hpp>
@@ -12,7 +12,6 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <system_error>
 
 #include "grader/runner/report.hpp"
 
@@ -45,19 +44,11 @@ const std::string kZoe = "Zoë \"Z\" Smith, Jr.";
 class ExportsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "exports-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     assignment_.name = "Week 3: futures";
     assignment_.due = "2026-12-01T23:59:00Z";
     assignment_.mode = Assignment::Mode::Graded;
     assignment_.exercises = {{"file_reader", 10}, {"pipeline", 10}, {"fetcher", 20}};
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   static TestResult test(const std::string& name, int points, TestStatus status, const std::string& message = "") {
     return {.suite = "Suite",
             .name = name,
@@ -121,7 +112,8 @@ class ExportsTest : public ::testing::Test {
 
   const Manifest manifest_ = Manifest::load(source_dir() / "workbook.json");
   Assignment assignment_;
-  fs::path dir_;
+  const ScratchDirectory scratch_{"exports-test-"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 void expect_same(const StudentResult& actual, const StudentResult& expected) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 
 namespace cf::detail {
 
@@ -17,6 +18,9 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const 
 
 /// Wakes every thread sleeping in futex_wait on `word`.
 void futex_wake_all(std::atomic<std::uint32_t>& word);
+
+/// A non-negative duration as the timespec that system calls take.
+timespec to_timespec(Clock::duration duration) noexcept;
 
 /// A short busy-wait before sleeping, for waits that are usually over within microseconds: a
 /// thread asleep on an idle CPU can take tens of microseconds to wake up (more in a VM).
