@@ -10,8 +10,8 @@
 // on a worker: a dead worker shows up as end of input on its socket or as its pidfd becoming
 // readable, so every future resolves and nothing hangs.
 //
-// The one shortcut: a thread that calls result() on a submitted call whose worker nobody is
-// reading takes the reader role for that worker. It takes the socket out of the manager's epoll
+// The one shortcut: a thread that calls result() on a submitted call that is alone on its worker,
+// with nothing queued and nobody reading that worker, takes the reader role for that worker. It takes the socket out of the manager's epoll
 // set, waits on the socket itself, and completes the answers it reads (done-callbacks then run in
 // that thread). A round trip then wakes two threads, the worker and the waiter, like a bare pipe,
 // instead of three; and on a virtual machine, where waking an idle CPU is slow, the manager's CPU

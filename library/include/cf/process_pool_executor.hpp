@@ -37,9 +37,9 @@
 // Calls beyond that wait in the parent and can still be cancelled.
 //
 // Answers: the pool's manager thread reads the workers' answers and completes their futures, as
-// Python's does, except that a thread waiting in result() reads its worker's answers itself while
-// no other thread does, which saves a thread hop per call. Done-callbacks run in whichever of the
-// two completes the future.
+// Python's does, except that a thread waiting in result() for the only call of a worker, with
+// nothing queued, reads the answer itself, which saves a thread hop per call. Done-callbacks run
+// in whichever of the two completes the future.
 //
 // Decisions where C++ differs from CPython, like ThreadPoolExecutor: the destructor always waits
 // for the workers, even after shutdown(wait=false); worker processes start on demand, one per
