@@ -53,6 +53,10 @@ function(workbook_add_submission_pchs)
 endfunction()
 
 # grader_suite_<name>: the exercise's suite, compiled once and linked into every grade binary.
+# Its catalogue, <build>/grader/bin/catalog/<name>.json (every test with its points, step and
+# concept), is listed at build time by the suite linked with no exercise code at all (the calls
+# into it are left unresolved: listing never makes them). The runner takes the tests and their
+# points from there only, never from a binary that holds a student's code.
 function(workbook_add_suites)
   foreach(name IN LISTS WORKBOOK_EXERCISES)
     set(target grader_suite_${name})
@@ -61,6 +65,17 @@ function(workbook_add_suites)
     target_link_libraries(${target} PUBLIC workbook::grader_support workbook::mock_server cf::cf
                                       PRIVATE workbook_warnings)
     target_precompile_headers(${target} REUSE_FROM workbook_grader_support)
+
+    set(lister grader_catalog_${name})
+    add_executable(${lister} EXCLUDE_FROM_ALL)
+    target_link_libraries(${lister} PRIVATE ${target})
+    target_link_options(${lister} PRIVATE -Wl,--unresolved-symbols=ignore-all)
+    set(catalog ${WORKBOOK_GRADE_BINARY_DIR}/catalog/${name}.json)
+    add_custom_command(OUTPUT ${catalog}
+                       COMMAND ${CMAKE_COMMAND} -E make_directory ${WORKBOOK_GRADE_BINARY_DIR}/catalog
+                       COMMAND ${lister} --workbook_catalog=${catalog}
+                       DEPENDS ${lister} COMMENT "Listing the tests of ${name}")
+    add_custom_target(grader_catalog_${name}_json ALL DEPENDS ${catalog})
   endforeach()
 endfunction()
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -31,11 +32,12 @@ using grader::Assignment;
 using grader::ExerciseResult;
 using grader::StudentResult;
 
-/// The students' folders (hidden ones left out), sorted, then this shard's share of them.
+/// The students' folders (dot-folders too; a link in place of a folder also gets its row, which
+/// says so), sorted, then this shard's share of them.
 std::vector<fs::path> students_of(const ClassRequest& request) {
   std::vector<fs::path> all;
   for (const auto& entry : fs::directory_iterator(request.submissions)) {
-    if (entry.is_directory() && !entry.path().filename().string().starts_with(".")) all.push_back(entry.path());
+    if (entry.is_symlink() || entry.symlink_status().type() == fs::file_type::directory) all.push_back(entry.path());
   }
   std::sort(all.begin(), all.end());
   std::vector<fs::path> mine;
@@ -70,7 +72,19 @@ unsigned tasks_of_this_user() {
   return tasks;
 }
 
-grader::TestRunOptions test_options(const Assignment& assignment, const fs::path& scratch_root, bool race) {
+struct Batch {
+  const Assignment& assignment;
+  std::map<std::string, grader::Kit> kits;
+  std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
+  std::string race_unavailable;                  ///< why not, when it should run
+  fs::path work_root;
+  /// What no student's compile or test may see: the workbook (solutions/, the grader's sources),
+  /// the build trees, the class's submissions and results, every student's work folder, homes.
+  std::vector<fs::path> hidden;
+};
+
+grader::TestRunOptions test_options(const Batch& batch, const fs::path& scratch_root, bool race) {
+  const Assignment& assignment = batch.assignment;
   grader::TestRunOptions run{.jobs = 2,
                              .test_timeout = assignment.test_timeout * (race ? 3 : 1),
                              .repeat = assignment.repeat,
@@ -81,37 +95,57 @@ grader::TestRunOptions test_options(const Assignment& assignment, const fs::path
   // What this system cannot enforce is left out (and said once, in every student's notes).
   const auto& sandbox = grader::sandbox_support();
   run.child.limits.isolate_network = sandbox.network_isolation;
-  if (sandbox.process_limit) {
-    // As root each test runs as a user id of its own, whose tasks are only the test's; otherwise
-    // the limit counts every task of ours, so it sits above what we already run.
+  if (sandbox.namespaces) run.child.sandbox = grader::Sandbox{.hide = batch.hidden, .tmp_bytes = assignment.tmp_bytes};
+  if (sandbox.process_limit || (sandbox.namespaces && sandbox.cgroups)) {
+    // As root each test runs as a user id of its own (with a cgroup, the cgroup counts), whose
+    // tasks are only the test's; otherwise the limit counts every task of ours, so it sits above
+    // what we already run.
     run.child.limits.max_processes = assignment.max_processes + (::geteuid() == 0 ? 0 : tasks_of_this_user());
   }
-  run.child.limits.memory_bytes = assignment.memory_bytes;  // grade_with_kit lifts it for a sanitized grader
+  // A cgroup's limit counts resident memory; without one, grade_with_kit lifts the address-space
+  // limit for a sanitized grader.
+  run.child.limits.memory_bytes = assignment.memory_bytes;
   return run;
 }
 
-struct Batch {
-  const Assignment& assignment;
-  std::map<std::string, grader::Kit> kits;
-  std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
-  std::string race_unavailable;                  ///< why not, when it should run
-  fs::path work_root;
-};
+/// The compiler's limits. No file-size limit: it would also cap the object files it writes.
+grader::Limits compile_limits(const Assignment& assignment) {
+  grader::Limits limits{.time = assignment.compile_timeout, .niceness = 5};
+  const auto& sandbox = grader::sandbox_support();
+  // RLIMIT_AS would stop the compiler's own mappings early; a cgroup counts what it uses.
+  if (sandbox.namespaces && sandbox.cgroups) limits.memory_bytes = assignment.compile_memory_bytes;
+  if (sandbox.namespaces && sandbox.cgroups) limits.max_processes = 64;
+  return limits;
+}
+
+/// Every exercise of the assignment with the same result (a student whose folder is a link, or
+/// whose grading failed for the grader's own reasons).
+StudentResult same_for_all(const Batch& batch, const std::string& name, ExerciseResult::Status status,
+                           const std::string& detail) {
+  StudentResult student{.student = name};
+  for (const auto& item : batch.assignment.exercises) {
+    student.exercises.push_back(
+        ExerciseResult{.exercise = batch.kits.at(item.name).exercise, .status = status, .detail = detail});
+  }
+  return student;
+}
 
 StudentResult grade_student(const Batch& batch, const fs::path& folder) {
   const auto started = std::chrono::steady_clock::now();
   StudentResult student{.student = folder.filename().string()};
+  if (fs::is_symlink(folder)) {
+    return same_for_all(batch, student.student, ExerciseResult::Status::Rejected,
+                        "the student's folder is a symbolic link; hand in the folder itself");
+  }
   const fs::path work = batch.work_root / student.student;
-  // No file-size limit: it would also cap the object files the compiler writes.
-  const grader::Limits compile_limits{.time = std::chrono::minutes(3)};
   if (fs::is_empty(folder)) student.notes.push_back("The submission folder is empty.");
   for (const auto& item : batch.assignment.exercises) {
     const grader::Kit& kit = batch.kits.at(item.name);
     const fs::path files = folder / kit.exercise->dir;
     const fs::path exercise_work = work / item.name;
     fs::create_directories(exercise_work);
-    ExerciseResult result = grader::grade_with_kit(
-        kit, files, exercise_work, test_options(batch.assignment, exercise_work, false), compile_limits);
+    ExerciseResult result = grader::grade_with_kit(kit, files, exercise_work, test_options(batch, exercise_work, false),
+                                                   compile_limits(batch.assignment));
     if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
       if (batch.race_kits.empty()) {
         result.notes.push_back("race check skipped: " + batch.race_unavailable);
@@ -120,8 +154,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
         fs::create_directories(race_work);
         const std::string race_check = grader::fold_race_check(
             result, grader::grade_with_kit(batch.race_kits.at(item.name), files, race_work,
-                                           test_options(batch.assignment, race_work, true),
-                                           compile_limits));
+                                           test_options(batch, race_work, true), compile_limits(batch.assignment)));
         result.notes.push_back("race check: " + race_check);
       }
     }
@@ -129,6 +162,15 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
   }
   student.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return student;
+}
+
+/// grade_student, with a failure of the grader's own becoming that student's row.
+StudentResult grade_student_or_report(const Batch& batch, const fs::path& folder) {
+  try {
+    return grade_student(batch, folder);
+  } catch (const std::exception& error) {
+    return same_for_all(batch, folder.filename().string(), ExerciseResult::Status::GraderError, error.what());
+  }
 }
 
 /// One status line per student; on a terminal, a progress line that rewrites itself.
@@ -193,13 +235,20 @@ int grade_class(Context& context, const ClassRequest& request) {
       batch.race_unavailable = error.what();
     }
   }
-  // Under /tmp, open for every user to enter: as root, a sandboxed test runs as a user id of its
-  // own, and must reach its binary and its scratch folder.
-  const grader::ScratchDirectory work_root("workbook-class-", {},
-                                           fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                               fs::perms::others_read | fs::perms::others_exec);
-  batch.work_root = work_root.path();
+  // Under /tmp. In a sandbox a test reaches its binary through the mount namespace and nothing
+  // else of it, so the folder is ours alone; without one, a test running as a user id of its own
+  // (as root) must be able to enter it.
   const auto& sandbox = grader::sandbox_support();
+  const grader::ScratchDirectory work_root(
+      "workbook-class-", {},
+      sandbox.namespaces ? fs::perms::owner_all
+                         : fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  batch.work_root = work_root.path();
+  batch.hidden = {context.source_dir, context.build_dir, race_build_dir(context), request.submissions, request.out,
+                  work_root.path(), "/root", "/home"};
+  if (const char* home = std::getenv("HOME")) batch.hidden.emplace_back(home);
+  for (auto& folder : batch.hidden) folder = fs::weakly_canonical(fs::absolute(folder));
   if (!sandbox.explanation.empty()) std::cerr << "Note: " << sandbox.explanation << '\n';
 
   // Students in parallel, a bounded pool; each student's own tests run two at a time.
@@ -210,7 +259,7 @@ int grade_class(Context& context, const ClassRequest& request) {
     std::vector<cf::Future<StudentResult>> futures;
     for (const auto& folder : students) {
       futures.push_back(pool.submit([&batch, &progress, &assignment, folder] {
-        StudentResult student = grade_student(batch, folder);
+        StudentResult student = grade_student_or_report(batch, folder);
         progress.finished(student, assignment);
         return student;
       }));

@@ -24,7 +24,8 @@ constexpr std::uint64_t kKibibyte = 1ull << 10;
 const std::set<std::string> kTopLevelKeys = {"format_version", "name",    "due",        "mode",  "exercises",
                                              "repeat",         "shuffle", "race_check", "limits"};
 const std::set<std::string> kExerciseKeys = {"name", "points"};
-const std::set<std::string> kLimitKeys = {"test_seconds", "memory_mb", "output_kb", "processes"};
+const std::set<std::string> kLimitKeys = {"test_seconds", "memory_mb", "output_kb",      "processes",
+                                           "tmp_mb",       "compile_seconds", "compile_memory_mb"};
 
 std::string in_quotes(const std::string& text) { return "\"" + text + "\""; }
 
@@ -170,6 +171,12 @@ class Reader {
       assignment.output_bytes = static_cast<std::uint64_t>(integer(limits, "output_kb", in, 1)) * kKibibyte;
     if (limits.contains("processes"))
       assignment.max_processes = static_cast<unsigned>(integer(limits, "processes", in, 1));
+    if (limits.contains("tmp_mb"))
+      assignment.tmp_bytes = static_cast<std::uint64_t>(integer(limits, "tmp_mb", in, 1)) * kMebibyte;
+    if (limits.contains("compile_seconds"))
+      assignment.compile_timeout = std::chrono::seconds(integer(limits, "compile_seconds", in, 1));
+    if (limits.contains("compile_memory_mb"))
+      assignment.compile_memory_bytes = static_cast<std::uint64_t>(integer(limits, "compile_memory_mb", in, 1)) * kMebibyte;
   }
 
   const Manifest& manifest_;
@@ -215,7 +222,10 @@ nlohmann::json Assignment::to_json() const {
                {{"test_seconds", test_timeout.count()},
                 {"memory_mb", memory_bytes / kMebibyte},
                 {"output_kb", output_bytes / kKibibyte},
-                {"processes", max_processes}}}};
+                {"processes", max_processes},
+                {"tmp_mb", tmp_bytes / kMebibyte},
+                {"compile_seconds", compile_timeout.count()},
+                {"compile_memory_mb", compile_memory_bytes / kMebibyte}}}};
   if (!due.empty()) out["due"] = due;
   return out;
 }

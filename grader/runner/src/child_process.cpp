@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
@@ -28,8 +30,14 @@
 #include <sstream>
 #include <string_view>
 #include <atomic>
+#include <cctype>
+#include <random>
 #include <system_error>
 #include <thread>
+
+#include "grader/runner/cgroup.hpp"
+#include "grader/runner/scratch_directory.hpp"
+#include "grader/sandbox_protocol.hpp"
 
 namespace workbook::grader {
 
@@ -37,18 +45,45 @@ namespace {
 
 namespace bp = boost::process;
 
-// As root, a child with a process limit runs as a user id of its own, unused by the system: the
+// As root, a sandboxed child (or one with a process limit) runs as a user id of its own: the
 // limit then counts its processes only, not those of children running beside it (another
-// student's fork bomb), nor zombies a killed child left for init to reap. Its group is nogroup.
+// student's fork bomb), and nothing it leaves can be reached by the next student's test. Ids are
+// drawn from a range no system allocates, from a random start per process (so two batches do not
+// hand out the same ids), each checked unused by any process before it is given. Group nogroup.
 constexpr uid_t kFirstSandboxUser = 2'000'000'000;
-constexpr uid_t kSandboxUsers = 1'000'000;
+constexpr uid_t kSandboxUsers = 100'000'000;
 constexpr gid_t kSandboxGroup = 65534;
-std::atomic<uid_t> sandbox_users_taken{0};
 constexpr int kSetupFailedExitCode = 127;
+
+/// Whether any process runs as `user` now.
+bool user_has_processes(uid_t user) {
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator("/proc", error); !error && it != std::filesystem::directory_iterator();
+       it.increment(error)) {
+    struct stat info {};
+    if (::stat(it->path().c_str(), &info) == 0 && info.st_uid == user && std::isdigit(it->path().filename().native()[0])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+uid_t next_sandbox_user() {
+  static std::mutex mutex;
+  static uid_t next = kFirstSandboxUser + static_cast<uid_t>(std::random_device{}() % kSandboxUsers);
+  const std::lock_guard lock(mutex);
+  while (true) {
+    const uid_t user = next;
+    next = kFirstSandboxUser + (next - kFirstSandboxUser + 1) % kSandboxUsers;
+    if (!user_has_processes(user)) return user;
+  }
+}
 
 /// A step of the child's setup between fork and exec, named to the parent when it fails.
 enum class Step : int {
   NewProcessGroup,
+  JoinCgroup,
+  PassDescriptors,
   LimitCoreDumps,
   LimitAddressSpace,
   LimitFileSize,
@@ -70,6 +105,8 @@ enum class Step : int {
 std::string step_name(Step step, const std::string& program, const std::filesystem::path& working_dir) {
   switch (step) {
     case Step::NewProcessGroup: return "setpgid(0, 0)";
+    case Step::JoinCgroup: return "joining the cgroup";
+    case Step::PassDescriptors: return "passing the results channel on";
     case Step::LimitCoreDumps: return "setrlimit(RLIMIT_CORE)";
     case Step::LimitAddressSpace: return "setrlimit(RLIMIT_AS)";
     case Step::LimitFileSize: return "setrlimit(RLIMIT_FSIZE)";
@@ -128,12 +165,22 @@ bool bring_loopback_up() noexcept {
 /// forked from a multithreaded process, only makes async-signal-safe calls and never allocates.
 class ChildSetup {
  public:
-  ChildSetup(const ChildOptions& options, int failure_fd) : failure_fd_(failure_fd) {
+  /// `cgroup`: the group the child joins (its limits replace RLIMIT_AS and RLIMIT_NPROC);
+  /// `passed_fds`: descriptors that become 3 and 4 in the child (-1: none).
+  ChildSetup(const ChildOptions& options, int failure_fd, const Cgroup* cgroup, std::pair<int, int> passed_fds)
+      : failure_fd_(failure_fd), passed_fds_(passed_fds) {
     const Limits& limits = options.limits;
+    if (cgroup) join_files_ = cgroup->join_files();
     resource_limits_.push_back({RLIMIT_CORE, 0, Step::LimitCoreDumps});
-    if (limits.memory_bytes) resource_limits_.push_back({RLIMIT_AS, *limits.memory_bytes, Step::LimitAddressSpace});
+    if (limits.memory_bytes && !cgroup) {
+      resource_limits_.push_back({RLIMIT_AS, *limits.memory_bytes, Step::LimitAddressSpace});
+    }
     if (limits.output_bytes) resource_limits_.push_back({RLIMIT_FSIZE, *limits.output_bytes, Step::LimitFileSize});
-    if (limits.max_processes) resource_limits_.push_back({RLIMIT_NPROC, *limits.max_processes, Step::LimitProcesses});
+    if (limits.max_processes && !cgroup) {
+      resource_limits_.push_back({RLIMIT_NPROC, *limits.max_processes, Step::LimitProcesses});
+    }
+    niceness_ = limits.niceness;
+    if (options.sandbox) return;  // workbook-sandbox does the rest
     const bool root = ::geteuid() == 0;
     isolate_network_ = limits.isolate_network;
     new_user_namespace_ = limits.isolate_network && !root;
@@ -141,14 +188,25 @@ class ChildSetup {
       user_map_ = std::to_string(::geteuid()) + " " + std::to_string(::geteuid()) + " 1\n";
       group_map_ = std::to_string(::getegid()) + " " + std::to_string(::getegid()) + " 1\n";
     }
-    if (limits.max_processes && root) sandbox_user_ = kFirstSandboxUser + sandbox_users_taken++ % kSandboxUsers;
+    if (limits.max_processes && root) sandbox_user_ = next_sandbox_user();
     working_dir_ = options.working_dir.string();
-    niceness_ = limits.niceness;
   }
 
+  std::optional<uid_t> sandbox_user() const { return sandbox_user_; }
+
   /// In the child after fork: applies everything, or reports the failed step and exits.
-  void apply() const noexcept {
+  void apply() noexcept {
+    // Out of the way of descriptors 3 and 4 first, whatever numbers they had.
+    if (failure_fd_ < 5 && (failure_fd_ = ::fcntl(failure_fd_, F_DUPFD_CLOEXEC, 5)) < 0) ::_exit(kSetupFailedExitCode);
     if (::setpgid(0, 0) != 0) fail(Step::NewProcessGroup);
+    for (const std::string& file : join_files_) {
+      if (!write_whole_file(file.c_str(), "0")) fail(Step::JoinCgroup);
+    }
+    if (passed_fds_.first >= 0) {
+      const int results = ::fcntl(passed_fds_.first, F_DUPFD_CLOEXEC, 5);
+      const int token = ::fcntl(passed_fds_.second, F_DUPFD_CLOEXEC, 5);
+      if (results < 0 || token < 0 || ::dup2(results, 3) != 3 || ::dup2(token, 4) != 4) fail(Step::PassDescriptors);
+    }
     for (const ResourceLimit& limit : resource_limits_) {
       const rlimit value{limit.value, limit.value};
       if (::setrlimit(limit.resource, &value) != 0) fail(limit.step);
@@ -195,6 +253,8 @@ class ChildSetup {
   }
 
   int failure_fd_;
+  std::pair<int, int> passed_fds_;
+  std::vector<std::string> join_files_;
   std::vector<ResourceLimit> resource_limits_;
   bool isolate_network_ = false;
   bool new_user_namespace_ = false;
@@ -286,6 +346,76 @@ std::pair<int, bool> wait_and_sweep(bp::child& child, std::optional<std::chrono:
   return {child.native_exit_code(), killed};
 }
 
+/// A descriptor closed when it goes.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+/// Up to `limit` bytes of the file `fd` from its start; `overflow` if it holds more.
+std::string read_capped(int fd, std::size_t limit, bool& overflow) {
+  std::string text(limit + 1, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::pread(fd, text.data() + got, text.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  overflow = got > limit;
+  text.resize(std::min(got, limit));
+  return text;
+}
+
+/// workbook-sandbox: beside the program that runs us (the workbook command, workbook-grade), else
+/// where this build put it.
+std::string sandbox_helper() {
+  std::error_code error;
+  const auto beside = std::filesystem::read_symlink("/proc/self/exe", error).parent_path() / "workbook-sandbox";
+  if (!error && ::access(beside.c_str(), X_OK) == 0) return beside.string();
+  return WORKBOOK_SANDBOX_HELPER;
+}
+
+/// The helper's command line for `command` in `sandbox`.
+std::vector<std::string> sandbox_command(const Sandbox& sandbox, const ChildOptions& options,
+                                         std::optional<uid_t> user, const std::vector<std::string>& command) {
+  std::vector<std::string> words{sandbox_helper(), "--tmp-mb", std::to_string(std::max<std::uint64_t>(1, sandbox.tmp_bytes >> 20))};
+  if (user) words.insert(words.end(), {"--uid", std::to_string(*user), "--gid", std::to_string(kSandboxGroup)});
+  if (options.limits.isolate_network) words.emplace_back("--network-none");
+  const auto add = [&](const char* flag, const std::vector<std::filesystem::path>& paths) {
+    for (const auto& path : paths) words.insert(words.end(), {flag, path.string()});
+  };
+  add("--hide", sandbox.hide);
+  add("--expose", sandbox.expose);
+  add("--writable", sandbox.writable);
+  for (const auto& [name, value] : options.environment) words.insert(words.end(), {"--env", name + "=" + value});
+  words.emplace_back("--");
+  words.insert(words.end(), command.begin(), command.end());
+  return words;
+}
+
+/// The step the helper named when its setup failed, if the output says so.
+std::optional<std::string> sandbox_setup_failure(const std::filesystem::path& output) {
+  std::ifstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(sandbox::kSetupFailedPrefix)) return "the sandbox: " + line.substr(sandbox::kSetupFailedPrefix.size());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string ChildOutcome::describe() const {
@@ -298,7 +428,10 @@ std::string ChildOutcome::describe() const {
     case Kind::TimedOut: return "did not finish in time and was killed";
     case Kind::OutputLimit:
       return "printed more than " + std::to_string(output_limit) + " bytes of output and was stopped";
+    case Kind::MemoryLimit:
+      return "used more than " + std::to_string(memory_limit >> 20) + " MB of memory and was stopped";
     case Kind::FailedToStart:
+      if (code == 0) return "could not start: " + failed_step;  // the step says why
       return "could not start: " + (failed_step.empty() ? "" : failed_step + " failed: ") +
              std::generic_category().message(code);
   }
@@ -316,21 +449,66 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
   } else {
     program = std::filesystem::absolute(program).string();
   }
+
+  // A sandbox: the helper runs the program, in a cgroup of its own where there is one.
+  std::vector<std::string> command{program};
+  command.insert(command.end(), argv.begin() + 1, argv.end());
+  std::optional<Cgroup> cgroup;
+  std::optional<uid_t> sandbox_user;
+  if (options.sandbox) {
+    const Limits& limits = options.limits;
+    if (limits.memory_bytes || limits.max_processes) {
+      std::string why_not;
+      if (auto made = Cgroup::create(limits.memory_bytes, limits.max_processes, why_not)) cgroup.emplace(std::move(*made));
+    }
+    if (::geteuid() == 0) sandbox_user = next_sandbox_user();
+    for (const auto& folder : options.sandbox->writable) {
+      if (sandbox_user && ::chown(folder.c_str(), *sandbox_user, kSandboxGroup) != 0) {
+        return failed_to_start(errno, "handing " + folder.string() + " to the sandbox user");
+      }
+    }
+    command = sandbox_command(*options.sandbox, options, sandbox_user, command);
+    program = command.front();
+  }
   bp::environment environment = boost::this_process::environment();
-  for (const auto& [name, value] : options.environment) environment[name] = value;
+  if (!options.sandbox) {
+    for (const auto& [name, value] : options.environment) environment[name] = value;
+  }
+
+  // The results channel: a file only we can open (the child gets its descriptor), and the token.
+  UniqueFd results;
+  UniqueFd token_read;
+  if (options.results_channel) {
+    results.reset(::open((output.string() + ".results").c_str(),
+                         O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!results) return failed_to_start(errno, "creating the results file beside " + output.string());
+    int token_pipe[2];
+    if (::pipe2(token_pipe, O_CLOEXEC) != 0) return failed_to_start(errno, "pipe2");
+    token_read.reset(token_pipe[0]);
+    const UniqueFd token_write(token_pipe[1]);
+    if (::write(token_write.get(), options.token.data(), options.token.size()) !=
+        static_cast<ssize_t>(options.token.size())) {
+      return failed_to_start(errno, "writing the token");
+    }
+  }
 
   const FailurePipe failure_pipe;
   if (failure_pipe.error() != 0) return failed_to_start(failure_pipe.error(), "pipe2");
-  const ChildSetup setup(options, failure_pipe.write_end());
+  ChildSetup setup(options, failure_pipe.write_end(), cgroup ? &*cgroup : nullptr,
+                   {results ? results.get() : -1, token_read ? token_read.get() : -1});
+  if (!sandbox_user) sandbox_user = setup.sandbox_user();
   std::error_code error;
   bp::child child;
   {
     const std::lock_guard lock(starting_children);
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(output.c_str(), "we"), &std::fclose);
+    // Never through a link someone planted: the runner writes only where it means to.
+    const UniqueFd out_fd(::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out_fd) return failed_to_start(errno, "creating " + output.string());
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(::fdopen(::dup(out_fd.get()), "we"), &std::fclose);
     if (!out) return failed_to_start(errno, "creating " + output.string());
     child = bp::child(
-        bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), (bp::std_in < bp::null),
-        ((bp::std_out & bp::std_err) > out.get()), environment,
+        bp::exe = program, bp::args = std::vector<std::string>(command.begin() + 1, command.end()),
+        (bp::std_in < bp::null), ((bp::std_out & bp::std_err) > out.get()), environment,
         bp::extend::on_exec_setup = [&setup](auto&) { setup.apply(); },
         bp::extend::on_exec_error =
             [&setup](auto&, const std::error_code& exec_error) { setup.exec_failed(exec_error.value()); },
@@ -343,7 +521,9 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
     return failed_to_start(failure->error, step_name(failure->step, program, options.working_dir));
   }
   const auto [status, killed] = wait_and_sweep(child, options.limits.time);
+  if (cgroup) cgroup->kill_all();  // what escaped the process group (without a PID namespace)
   ChildOutcome outcome;
+  if (sandbox_user) outcome.user = *sandbox_user;
   if (killed) {
     outcome.kind = ChildOutcome::Kind::TimedOut;
     outcome.code = SIGKILL;
@@ -351,12 +531,22 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
     outcome.kind = ChildOutcome::Kind::OutputLimit;
     outcome.code = SIGXFSZ;
     outcome.output_limit = *options.limits.output_bytes;
+  } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && cgroup && cgroup->memory_limit_hit()) {
+    outcome.kind = ChildOutcome::Kind::MemoryLimit;
+    outcome.code = SIGKILL;
+    outcome.memory_limit = *options.limits.memory_bytes;
   } else if (WIFSIGNALED(status)) {
     outcome.kind = ChildOutcome::Kind::Signaled;
     outcome.code = WTERMSIG(status);
   } else {
     outcome.kind = ChildOutcome::Kind::Exited;
     outcome.code = WEXITSTATUS(status);
+  }
+  if (options.sandbox && outcome.kind == ChildOutcome::Kind::Exited && outcome.code == sandbox::kSetupFailed) {
+    if (auto step = sandbox_setup_failure(output)) return failed_to_start(0, *step);
+  }
+  if (results) {
+    outcome.results = read_capped(results.get(), options.results_limit, outcome.results_overflow);
   }
   return outcome;
 }
@@ -371,27 +561,33 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
 const SandboxSupport& sandbox_support() {
   static const SandboxSupport support = [] {
     SandboxSupport result;
-    const auto try_limits = [](const Limits& limits, const char* feature, std::string& explanation) {
-      ChildOptions options;
-      options.limits = limits;
+    const ScratchDirectory scratch("workbook-sandbox-check-");
+    const auto works = [&](ChildOptions options, const char* feature) {
       options.limits.time = std::chrono::seconds(10);
-      const ChildOutcome outcome = run_child({"/bin/true"}, "/dev/null", options);
+      const ChildOutcome outcome = run_child({"/bin/true"}, scratch.file("out"), options);
       if (outcome.succeeded()) return true;
-      const std::string why = outcome.kind == ChildOutcome::Kind::FailedToStart && !outcome.failed_step.empty()
-                                  ? outcome.failed_step + " failed: " + std::generic_category().message(outcome.code)
-                                  : "/bin/true " + outcome.describe();
-      explanation += (explanation.empty() ? "" : "; ") + std::string(feature) + ": " + why;
+      const std::string why = "/bin/true " + outcome.describe();
+      result.explanation += (result.explanation.empty() ? "" : "; ") + std::string(feature) + ": " + why;
       return false;
     };
-    Limits network;
-    network.isolate_network = true;
-    result.network_isolation = try_limits(network, "no network isolation", result.explanation);
+    ChildOptions network;
+    network.limits.isolate_network = true;
+    result.network_isolation = works(network, "no network isolation");
     // The limit we live under ourselves (as non-root the count includes all our processes).
     rlimit current{};
     ::getrlimit(RLIMIT_NPROC, &current);
-    Limits processes;
-    processes.max_processes = static_cast<unsigned>(std::min<rlim_t>(current.rlim_cur, 1u << 22));
-    result.process_limit = try_limits(processes, "no process limit", result.explanation);
+    ChildOptions processes;
+    processes.limits.max_processes = static_cast<unsigned>(std::min<rlim_t>(current.rlim_cur, 1u << 22));
+    result.process_limit = works(processes, "no process limit");
+    ChildOptions sandboxed;
+    sandboxed.sandbox.emplace();
+    result.namespaces = works(sandboxed, "no sandbox (PID and mount namespaces, private /tmp)");
+    std::string why_not;
+    result.cgroups = cgroups_available(why_not);
+    if (!result.cgroups) {
+      result.explanation += (result.explanation.empty() ? "" : "; ") +
+                            std::string("no cgroup memory and process limits (rlimits instead): ") + why_not;
+    }
     return result;
   }();
   return support;

@@ -90,8 +90,20 @@ std::string_view gradebook_status(const ExerciseResult& result) {
   switch (result.status) {
     case ExerciseResult::Status::Missing: return "missing";
     case ExerciseResult::Status::BuildFailed: return "compile error";
+    case ExerciseResult::Status::Rejected: return "rejected";
+    case ExerciseResult::Status::GraderError: return "grader error";
     case ExerciseResult::Status::Graded: break;
   }
+  const auto any = [&](TestStatus status) {
+    return std::any_of(result.tests.begin(), result.tests.end(), [&](const TestResult& t) { return t.status == status; });
+  };
+  const auto all = [&](TestStatus status) {
+    return !result.tests.empty() &&
+           std::all_of(result.tests.begin(), result.tests.end(), [&](const TestResult& t) { return t.status == status; });
+  };
+  // The fault that explains the grade, when one does.
+  if (any(TestStatus::Tampered)) return "tampered";
+  if (all(TestStatus::StartupCrash)) return "crashed at start-up";
   if (result.all_passed()) return "passed";
   return result.earned() > 0 ? "partial" : "failed";
 }
@@ -101,18 +113,15 @@ ExerciseResult::Status exercise_status_named(const std::string& name) {
   if (name == "graded") return ExerciseResult::Status::Graded;
   if (name == "missing") return ExerciseResult::Status::Missing;
   if (name == "build failed") return ExerciseResult::Status::BuildFailed;
+  if (name == "rejected") return ExerciseResult::Status::Rejected;
+  if (name == "grader error") return ExerciseResult::Status::GraderError;
   throw std::runtime_error("unknown exercise status " + in_quotes(name));
 }
 
-TestStatus test_status_named(const std::string& name) {
-  static const std::map<std::string, TestStatus> statuses = {{"passed", TestStatus::Passed},
-                                                             {"failed", TestStatus::Failed},
-                                                             {"not implemented", TestStatus::NotImplemented},
-                                                             {"crashed", TestStatus::Crashed},
-                                                             {"hung", TestStatus::Hung}};
-  const auto it = statuses.find(name);
-  if (it == statuses.end()) throw std::runtime_error("unknown test status " + in_quotes(name));
-  return it->second;
+TestStatus known_test_status(const std::string& name) {
+  const auto status = test_status_named(name);
+  if (!status) throw std::runtime_error("unknown test status " + in_quotes(name));
+  return *status;
 }
 
 // ---- One student's results in the assignment's order ----
@@ -161,10 +170,16 @@ double total_points(const std::vector<Graded>& graded) {
 
 // ---- CSV (RFC 4180) ----
 
+/// A field as RFC 4180 quotes it. A text a spreadsheet would run as a formula (it starts with
+/// = + - @, a tab or a carriage return: a student's folder name, say) gets a leading quote, as
+/// OWASP advises against CSV injection.
 std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string kept = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos
+                         ? "'" + std::string(text)
+                         : std::string(text);
+  if (kept.find_first_of(",\"\r\n") == std::string::npos) return kept;
   std::string field = "\"";
-  for (const char c : text) field += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (const char c : kept) field += c == '"' ? std::string("\"\"") : std::string(1, c);
   return field + "\"";
 }
 
@@ -265,10 +280,8 @@ JunitOutcome junit_outcome(TestStatus status) {
     case TestStatus::Passed: return {};
     case TestStatus::Failed: return {"failure", "failed"};
     case TestStatus::NotImplemented: return {"failure", "not implemented"};
-    case TestStatus::Crashed: return {"error", "crashed"};
-    case TestStatus::Hung: return {"error", "hung"};
+    default: return {"error", std::string(test_status_name(status))};
   }
-  return {"error", "unknown"};
 }
 
 /// A <testcase> whose outcome element is `element` ("" when it passed).
@@ -381,16 +394,20 @@ json exercism_json(const std::vector<Graded>& graded) {
         all_passed = false;
         break;
       case ExerciseResult::Status::BuildFailed:
+      case ExerciseResult::Status::Rejected:
+      case ExerciseResult::Status::GraderError:
         tests.push_back({{"name", g.exercise.name}, {"status", "error"}, {"message", trimmed(result.detail)}});
-        compile_errors +=
-            (compile_errors.empty() ? "" : "\n\n") + g.exercise.name + " does not compile:\n" + trimmed(result.detail);
+        compile_errors += (compile_errors.empty() ? "" : "\n\n") + g.exercise.name +
+                          (result.status == ExerciseResult::Status::BuildFailed ? " does not compile"
+                                                                                : " was not graded") +
+                          ":\n" + trimmed(result.detail);
         all_passed = false;
         break;
       case ExerciseResult::Status::Graded:
         for (const auto& test : result.tests) {
           any_ran = true;
           const bool passed = test.status == TestStatus::Passed;
-          const bool error = test.status == TestStatus::Crashed || test.status == TestStatus::Hung;
+          const bool error = is_error(test.status);
           all_passed = all_passed && passed;
           tests.push_back({{"name", g.exercise.name + ": " + test.name},
                            {"status", passed  ? "pass"
@@ -449,7 +466,7 @@ StudentResult student_from_json(const nlohmann::json& results, const Manifest& m
                                 .points = test.at("points").get<int>(),
                                 .step = test.at("step").get<int>(),
                                 .tag = test.at("concept").get<std::string>(),
-                                .status = test_status_named(test.at("status").get<std::string>()),
+                                .status = known_test_status(test.at("status").get<std::string>()),
                                 .message = test.at("message").get<std::string>(),
                                 .seconds = test.at("seconds").get<double>()});
       }

@@ -5,7 +5,17 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <system_error>
+
 #include "grader/runner/file_lock.hpp"
+#include "grader/runner/scratch_directory.hpp"
 #include "text.hpp"
 
 namespace workbook::grader {
@@ -29,10 +39,12 @@ std::string ninja_of(const fs::path& build_dir) {
 }
 
 
-/// Runs `argv` in `build_dir`; its output, or an error naming what failed.
+/// Runs `argv` in `build_dir`; its output, or an error naming what failed. The log goes to a
+/// folder of its own: the build tree is not written to beyond what Ninja builds.
 std::string run_in(const fs::path& build_dir, const std::vector<std::string>& argv, const std::string& what,
                    const std::string& log_name) {
-  const fs::path log = build_dir / "grader" / log_name;
+  const ScratchDirectory logs("workbook-kit-");
+  const fs::path log = logs.file(log_name);
   const auto outcome = run_child(argv, log, ChildOptions{.working_dir = build_dir});
   const std::string output = read_text(log);
   if (!outcome.succeeded()) {
@@ -47,6 +59,60 @@ std::vector<std::string> words_of(const std::string& command) {
   std::istringstream in(command);
   for (std::string word; in >> word;) words.push_back(word);
   return words;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  return line;
+}
+
+/// The compile rule without a compiler launcher (ccache would keep a cache of students' code).
+std::string without_launcher(const std::string& command) {
+  const auto words = words_of(command);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (fs::path(words[i]).filename() == "ccache") return joined({words.begin() + static_cast<long>(i) + 1, words.end()});
+  }
+  return command;
+}
+
+/// A submitted file's content, read without following a link or blocking on a FIFO; nullopt
+/// with `why` set if it is not a regular file of at most kMaxSourceBytes.
+std::optional<std::string> read_submitted(const fs::path& file, std::string& why) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    why = errno == ELOOP ? file.string() + " is a symbolic link; hand in the file itself"
+                         : file.string() + " cannot be read: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat info {};
+  std::string text;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    why = file.string() + " is not a regular file";
+  } else if (static_cast<std::uintmax_t>(info.st_size) > kMaxSourceBytes) {
+    why = file.string() + " is larger than " + std::to_string(kMaxSourceBytes >> 10) + " KiB";
+  } else {
+    text.resize(static_cast<std::size_t>(info.st_size));
+    std::size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    text.resize(got);
+  }
+  ::close(fd);
+  if (!why.empty()) return std::nullopt;
+  return text;
+}
+
+void write_new_file(const fs::path& file, const std::string& text) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "creating " + file.string());
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + file.string());
 }
 
 }  // namespace
@@ -77,8 +143,8 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
         match[1].str().starts_with("grader/CMakeFiles/submission_" + exercise.name + "_learner.dir/")) {
       const fs::path source = match[2].str();
       kit.original_dir = source.parent_path();
-      kit.compile_command =
-          replace_all(replace_all(command, " -c " + match[2].str(), " -c {source}"), match[1].str(), "{object}");
+      kit.compile_command = without_launcher(
+          replace_all(replace_all(command, " -c " + match[2].str(), " -c {source}"), match[1].str(), "{object}"));
     } else if (command.find(" -o " + binary + " ") != std::string::npos) {
       kit.link_command =
           replace_all(replace_all(command, " " + archive + " ", " {objects} "), " -o " + binary + " ", " -o {binary} ");
@@ -90,22 +156,42 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   }
 
   // Build what the link and the compile rely on: the suite's objects, the libraries, the
-  // precompiled header. Relative paths in the link rule are outputs of this build.
-  std::vector<std::string> prerequisites{ninja};
-  for (const auto& word : words_of(kit.link_command)) {
-    if (!word.starts_with("/") && (word.ends_with(".o") || word.ends_with(".a"))) prerequisites.push_back(word);
+  // precompiled header, the catalogue. Relative paths in the link rule are outputs of this build;
+  // they become absolute, so that the link runs anywhere.
+  const std::string catalog = "grader/bin/catalog/" + exercise.name + ".json";
+  std::vector<std::string> prerequisites{ninja, catalog};
+  auto link_words = words_of(kit.link_command);
+  for (auto& word : link_words) {
+    if (!word.ends_with(".o") && !word.ends_with(".a") && !word.ends_with(".so") && word.find(".so.") == std::string::npos) {
+      continue;
+    }
+    if (!word.starts_with("/")) {
+      prerequisites.push_back(word);
+      word = (build_dir / word).string();
+    }
+    kit.inputs.emplace_back(word);
   }
+  kit.link_command = joined(link_words);
   const auto compile_words = words_of(kit.compile_command);
   for (std::size_t i = 0; i + 1 < compile_words.size(); ++i) {
     if (compile_words[i] == "-include") {
       // Ninja names its outputs relative to the build tree.
       prerequisites.push_back(fs::path(compile_words[i + 1] + ".gch").lexically_relative(build_dir).string());
+      kit.inputs.emplace_back(compile_words[i + 1]);
+      kit.inputs.emplace_back(compile_words[i + 1] + ".gch");
     }
+  }
+  // Of the exercise's folder only its interface header; the other include folders whole.
+  for (const auto& word : compile_words) {
+    if (!word.starts_with("-I")) continue;
+    const fs::path folder = word.substr(2);
+    kit.inputs.push_back(folder == kit.original_dir ? folder / exercise.header : folder);
   }
   // One Ninja at a time in a build tree: two workbook commands (watch in one terminal, grade in
   // another; parallel tests) must not write its logs at once.
   const FileLock lock(build_dir / "grader" / "kit.lock");
   run_in(build_dir, prerequisites, "build the grader for " + exercise.name, "kit-" + exercise.name + "-build.log");
+  kit.catalog = read_catalog(build_dir, exercise);
   return kit;
 }
 
@@ -115,25 +201,55 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
   ExerciseResult result{.exercise = &exercise, .files_dir = files_dir};
   std::string missing;
   for (const auto& file : exercise.files) {
-    if (!fs::is_regular_file(files_dir / file)) missing += (missing.empty() ? "" : ", ") + (files_dir / file).string();
+    std::error_code error;
+    if (!fs::exists(fs::symlink_status(files_dir / file, error))) {
+      missing += (missing.empty() ? "" : ", ") + (files_dir / file).string();
+    }
   }
   if (!missing.empty()) {
     result.status = ExerciseResult::Status::Missing;
     result.detail = "missing " + missing;
     return result;
   }
-  const fs::path header = files_dir / exercise.header;
-  if (fs::exists(header) && read_text(header) != read_text(kit.original_dir / exercise.header)) {
+  // The submission's files, read as data: never through a link, never a FIFO or a device.
+  std::vector<std::pair<std::string, std::string>> sources_read;
+  std::string why;
+  if (fs::is_symlink(files_dir)) why = files_dir.string() + " is a symbolic link; hand in the folder itself";
+  for (const auto& file : exercise.files) {
+    if (!why.empty()) break;
+    if (auto text = read_submitted(files_dir / file, why)) sources_read.emplace_back(file, std::move(*text));
+  }
+  if (!why.empty()) {
+    result.status = ExerciseResult::Status::Rejected;
+    result.detail = why;
+    return result;
+  }
+  std::string ignored;
+  const auto header = read_submitted(files_dir / exercise.header, ignored);
+  if (header && *header != read_text(kit.original_dir / exercise.header)) {
     result.notes.push_back(exercise.header + " differs from the original; the grader used the original interface.");
   }
 
-  // Only the exercise's own files are copied: a changed header beside them is not seen.
+  // Only the exercise's own files are copied: a changed header beside them is not seen. The
+  // compiler's outputs go to build/, the one folder a sandboxed compile may write.
   const fs::path sources = work_dir / "src";
+  const fs::path outputs = work_dir / "build";
   fs::create_directories(sources);
-  fs::create_directories(work_dir / "obj");
+  fs::create_directories(outputs);
+  fs::permissions(work_dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
   std::string objects;
-  const fs::path log = work_dir / "build.log";
+  const ScratchDirectory logs("workbook-build-");
+  const fs::path log = logs.file("build.log");
   ChildOptions build{.limits = compile_limits, .working_dir = kit.build_dir};
+  if (run.child.sandbox) {
+    build.working_dir.clear();
+    build.limits.isolate_network = run.child.limits.isolate_network;
+    build.sandbox = run.child.sandbox;
+    build.sandbox->expose.insert(build.sandbox->expose.end(), kit.inputs.begin(), kit.inputs.end());
+    build.sandbox->expose.push_back(sources);
+    build.sandbox->writable.push_back(outputs);
+  }
   const auto build_step = [&](const std::string& command) {
     const auto outcome = run_child({"/bin/sh", "-c", command}, log, build);
     if (outcome.succeeded()) return true;
@@ -142,32 +258,42 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
     // Point at the learner's file (relative to here when below), not at the copy compiled.
     const fs::path shown = fs::proximate(files_dir);
     const fs::path prefix = shown.native().starts_with("..") ? files_dir : shown;
-    result.detail = replace_all(errors.empty() ? "the compiler " + outcome.describe() : errors,
+    const std::string limit = outcome.kind == ChildOutcome::Kind::TimedOut    ? "the compiler did not finish in time"
+                              : outcome.kind == ChildOutcome::Kind::MemoryLimit ? "the compiler " + outcome.describe()
+                                                                                : "";
+    result.detail = replace_all(!limit.empty() ? limit : errors.empty() ? "the compiler " + outcome.describe() : errors,
                                 sources.string() + "/", (prefix / "").string());
     return false;
   };
-  for (const auto& file : exercise.files) {
-    fs::copy_file(files_dir / file, sources / file, fs::copy_options::overwrite_existing);
-    const fs::path object = work_dir / "obj" / (file + ".o");
+  for (const auto& [file, text] : sources_read) {
+    write_new_file(sources / file, text);
+    const fs::path object = outputs / (file + ".o");
     const std::string command = replace_all(replace_all(kit.compile_command, "{source}", shell_quoted(sources / file)),
                                             "{object}", shell_quoted(object));
     if (!build_step(command)) return result;
     objects += shell_quoted(object) + " ";
   }
-  const fs::path binary = work_dir / ("grade_" + exercise.name);
+  const fs::path binary = outputs / ("grade_" + exercise.name);
   const std::string link =
       replace_all(replace_all(kit.link_command, "{objects}", objects), "{binary}", shell_quoted(binary));
   if (!build_step(link)) return result;
+  if (!fs::is_regular_file(fs::symlink_status(binary))) {
+    result.status = ExerciseResult::Status::Rejected;
+    result.detail = "the linker's output is not a regular file";
+    return result;
+  }
 
   TestRunOptions options = run;
   options.learner_dirs.push_back(sources);
   // A sanitized grader: TSan reports every race and goes on; sanitizers reserve terabytes of
-  // address space, so no memory limit applies.
+  // address space, so no address-space limit applies (a cgroup's memory limit still does).
   if (kit.compile_command.find("-fsanitize=thread") != std::string::npos) {
     options.child.environment.emplace_back("TSAN_OPTIONS", "halt_on_error=0 second_deadlock_stack=1 report_signal_unsafe=0");
   }
-  if (kit.compile_command.find("-fsanitize=") != std::string::npos) options.child.limits.memory_bytes.reset();
-  run_tests(binary, options, result);
+  if (kit.compile_command.find("-fsanitize=") != std::string::npos && !(run.child.sandbox && sandbox_support().cgroups)) {
+    options.child.limits.memory_bytes.reset();
+  }
+  run_tests(binary, kit.catalog, options, result);
   return result;
 }
 

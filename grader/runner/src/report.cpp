@@ -18,7 +18,11 @@ std::string_view status_word(TestStatus status) {
     case TestStatus::Failed: return "FAIL";
     case TestStatus::NotImplemented: return "todo";
     case TestStatus::Crashed: return "CRASH";
+    case TestStatus::StartupCrash: return "CRASH";
     case TestStatus::Hung: return "HANG";
+    case TestStatus::OutputLimit: return "FLOOD";
+    case TestStatus::MemoryLimit: return "MEMORY";
+    case TestStatus::Tampered: return "FORGED";
   }
   return "?";
 }
@@ -28,17 +32,8 @@ std::string_view status_name(ExerciseResult::Status status) {
     case ExerciseResult::Status::Graded: return "graded";
     case ExerciseResult::Status::Missing: return "missing";
     case ExerciseResult::Status::BuildFailed: return "build failed";
-  }
-  return "?";
-}
-
-std::string_view test_status_name(TestStatus status) {
-  switch (status) {
-    case TestStatus::Passed: return "passed";
-    case TestStatus::Failed: return "failed";
-    case TestStatus::NotImplemented: return "not implemented";
-    case TestStatus::Crashed: return "crashed";
-    case TestStatus::Hung: return "hung";
+    case ExerciseResult::Status::Rejected: return "rejected";
+    case ExerciseResult::Status::GraderError: return "grader error";
   }
   return "?";
 }
@@ -102,6 +97,13 @@ void print_exercise(Printer& p, const ExerciseResult& result) {
       p.line("   {}", p.paint("does not compile:", style_of(TestStatus::Failed)));
       p.block(result.detail, 6);
       return;
+    case ExerciseResult::Status::Rejected:
+      p.line("   {} {}", p.paint("not graded:", style_of(TestStatus::Failed)), result.detail);
+      return;
+    case ExerciseResult::Status::GraderError:
+      p.line("   {} {}", p.paint("the grader failed (not your fault; tell your instructor):", style_of(TestStatus::Failed)),
+             result.detail);
+      return;
     case ExerciseResult::Status::Graded: break;
   }
   if (result.all_not_implemented()) {
@@ -133,6 +135,8 @@ void print_next_step(Printer& p, const ExerciseResult& result, const ReportStyle
   switch (result.status) {
     case ExerciseResult::Status::Missing: p.line("  Add the exercise's files: {}.", result.detail); break;
     case ExerciseResult::Status::BuildFailed: p.line("  Fix the compile errors above in {}.", files_of(result)); break;
+    case ExerciseResult::Status::Rejected: p.line("  Hand in {} as plain files.", files_of(result)); break;
+    case ExerciseResult::Status::GraderError: p.line("  Grade it again; if this stays, report it."); break;
     case ExerciseResult::Status::Graded:
       if (result.all_not_implemented()) {
         p.line("  Read {}, then replace the TODOs in {}.", readme_of(exercise), files_of(result));

@@ -1,8 +1,8 @@
-// main() of every grade binary: GoogleTest plus what the runner relies on. Each graded test
-// records its points, step and concept as gtest properties; a watchdog turns a hanging test into
-// a report naming the test, the step it was waiting in and (with gdb) where every thread was; a
-// crash is reported with its step too; --workbook_catalog lists the tests and their grades
-// without running them.
+// main() of every grade binary: GoogleTest plus what the runner relies on. With --workbook_results
+// each test's start and end go to the runner's results channel (grader/protocol.hpp); a watchdog
+// turns a hanging test into a record naming the test, the step it was waiting in and (with gdb)
+// where every thread was; a crash is reported with its step on stderr; --workbook_catalog lists
+// the tests and their grades without running them (the build does, without student code).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -126,11 +126,56 @@ Backtraces capture_backtraces() {
   return {output, ""};
 }
 
+/// The runner's results channel: records to descriptor 3, each with the token that descriptor 4
+/// held when the program started (read before any test runs, then closed).
+class ResultsChannel {
+ public:
+  /// Takes the token; without the runner's descriptors the channel stays closed.
+  void open() {
+    if (::fcntl(sandbox_token_fd, F_GETFD) == -1 || ::fcntl(sandbox_results_fd, F_GETFD) == -1) return;
+    char token[128];
+    const ssize_t got = ::read(sandbox_token_fd, token, sizeof token);
+    ::close(sandbox_token_fd);
+    if (got > 0) token_.assign(token, static_cast<std::size_t>(got));
+  }
+  /// Closes the channel: the program was not asked for results.
+  void close() { token_.clear(); }
+
+  /// Appends `record` (with the token) as one line; safe from several threads.
+  void write(nlohmann::json record) {
+    if (token_.empty()) return;
+    record["token"] = token_;
+    const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(mutex_);
+    for (std::size_t done = 0; done < line.size();) {
+      const ssize_t n = ::write(sandbox_results_fd, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  static constexpr int sandbox_results_fd = 3;  // see grader/sandbox_protocol.hpp
+  static constexpr int sandbox_token_fd = 4;
+  std::string token_;
+  std::mutex mutex_;
+};
+
+ResultsChannel& results_channel() {
+  static auto* channel = new ResultsChannel;  // never destroyed: the watchdog may write at exit
+  return *channel;
+}
+
+// The token is taken before any ordinary static initialiser runs (a student's included), so code
+// that runs later cannot read it from the descriptor. It can still be found in memory: the
+// threat model in README.md says so.
+[[gnu::constructor(101)]] void take_token() { results_channel().open(); }
+
 /// Kills the process with a report when a test runs longer than its time limit.
 class Watchdog {
  public:
-  Watchdog(std::chrono::seconds limit, std::string report_file)
-      : limit_(limit), report_file_(std::move(report_file)), thread_([this] { watch(); }) {
+  explicit Watchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { watch(); }) {
     thread_.detach();  // it only ever ends the process
   }
 
@@ -167,13 +212,14 @@ class Watchdog {
   void report_hang() {
     const std::string step = Step::current();
     const Backtraces backtraces = capture_backtraces();
-    nlohmann::json report = {{"test", test_},
+    nlohmann::json report = {{"event", "hang"},
+                             {"test", test_},
                              {"timeout_seconds", limit_.count()},
                              {"step", step.empty() ? "running the test body" : step},
                              {"failures", failures_},
                              {"backtraces", backtraces.text},
                              {"backtrace_note", backtraces.note}};
-    if (!report_file_.empty()) std::ofstream(report_file_) << report.dump(2) << '\n';
+    results_channel().write(report);
     std::cerr << "\n[  HANG    ] " << test_ << " did not finish within " << limit_.count() << " s while "
               << report["step"].get<std::string>() << ".\n";
     for (const auto& failure : failures_) std::cerr << failure << '\n';
@@ -182,7 +228,6 @@ class Watchdog {
   }
 
   const std::chrono::seconds limit_;
-  const std::string report_file_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<Clock::time_point> deadline_;
@@ -226,29 +271,35 @@ void report_crash(int signal) {
   std::raise(signal);
 }
 
-/// Records each test's grade as gtest properties and keeps the watchdog informed.
-class GradeRecorder : public testing::EmptyTestEventListener {
+/// Reports each test's start and end to the results channel and keeps the watchdog informed.
+class ResultRecorder : public testing::EmptyTestEventListener {
  public:
-  explicit GradeRecorder(Watchdog& watchdog) : watchdog_(watchdog) {}
+  explicit ResultRecorder(Watchdog& watchdog) : watchdog_(watchdog) {}
 
   void OnTestStart(const testing::TestInfo& test) override {
     const std::string name = full_name(test);
     name.copy(test_for_crash_report, sizeof test_for_crash_report - 1);
     test_for_crash_report[std::min(name.size(), sizeof test_for_crash_report - 1)] = '\0';
+    failures_.clear();
+    results_channel().write({{"event", "start"}, {"test", name}});
     watchdog_.arm(name);
-    if (const Grade* grade = find_grade(test.test_suite_name(), test.name())) {
-      testing::Test::RecordProperty(std::string(protocol::kPointsProperty), grade->points);
-      testing::Test::RecordProperty(std::string(protocol::kStepProperty), grade->step);
-      testing::Test::RecordProperty(std::string(protocol::kConceptProperty), grade->tag);
-    }
   }
   void OnTestPartResult(const testing::TestPartResult& result) override {
-    if (result.failed()) watchdog_.add_failure(result.message());
+    if (!result.failed()) return;
+    watchdog_.add_failure(result.message());
+    failures_.push_back((result.file_name() ? std::string(result.file_name()) + ":" + std::to_string(result.line_number())
+                                            : std::string("unknown file")) +
+                        "\n" + result.message());
   }
-  void OnTestEnd(const testing::TestInfo&) override { watchdog_.disarm(); }
+  void OnTestEnd(const testing::TestInfo& test) override {
+    watchdog_.disarm();
+    results_channel().write(
+        {{"event", "end"}, {"test", full_name(test)}, {"passed", test.result()->Passed()}, {"failures", failures_}});
+  }
 
  private:
   Watchdog& watchdog_;
+  std::vector<std::string> failures_;
 };
 
 /// Writes every test and its grade (null for ungraded tests) to `file`.
@@ -290,14 +341,14 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);  // leaves the flags it does not know in argv
 
   std::optional<std::string> catalog;
-  std::string hang_report;
+  bool results = false;
   long timeout_seconds = 30;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (auto value = grader::flag_value(arg, protocol::kCatalogFlag)) {
       catalog = *value;
-    } else if (auto report = grader::flag_value(arg, protocol::kHangReportFlag)) {
-      hang_report = *report;
+    } else if (arg == protocol::kResultsFlag) {
+      results = true;
     } else if (auto limit = grader::flag_value(arg, protocol::kTestTimeoutFlag)) {
       timeout_seconds = std::strtol(limit->c_str(), nullptr, 10);
     } else {
@@ -306,12 +357,12 @@ int main(int argc, char** argv) {
     }
   }
   if (catalog) return grader::write_catalog(*catalog);
+  if (!results) grader::results_channel().close();
 
   std::signal(SIGPIPE, SIG_IGN);  // a reader or client that went away must not kill the grader
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, grader::report_crash);
   // Never destroyed: its detached thread may be waiting on it until the process exits.
-  static auto* watchdog =
-      new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30), hang_report);
-  testing::UnitTest::GetInstance()->listeners().Append(new grader::GradeRecorder(*watchdog));
+  static auto* watchdog = new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30));
+  testing::UnitTest::GetInstance()->listeners().Append(new grader::ResultRecorder(*watchdog));
   return RUN_ALL_TESTS();
 }

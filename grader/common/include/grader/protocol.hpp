@@ -7,18 +7,18 @@
 namespace workbook::grader::protocol {
 
 /// Writes the list of tests with their grades (JSON) to this file and exits without running any.
+/// Only the build runs it, on a binary with no student code (the catalogue, grader/CMakeLists.txt).
 inline constexpr std::string_view kCatalogFlag = "--workbook_catalog=";
-/// If a test hangs, the watchdog writes its report (JSON) to this file, then exits with
-/// kHangExitCode. The report's fields:
-///   "test"             the hanging test, "Suite.Name"
-///   "timeout_seconds"  its time limit
-///   "step"             what it was doing ("waiting for ...", or "running the test body")
-///   "failures"         the failure messages it had produced so far (array of strings)
-///   "backtraces"       gdb's "thread apply all bt" output for the whole process: where every
-///                      thread was (see grader/runner/backtrace.hpp); "" if it could not be had
-///   "backtrace_note"   why "backtraces" is empty (gdb missing, not allowed to attach, too slow);
-///                      "" when it is not
-inline constexpr std::string_view kHangReportFlag = "--workbook_hang_report=";
+/// Writes the results to descriptor 3, one JSON record a line, each carrying the token read from
+/// descriptor 4 when the program starts (the runner provides both; see run_child). Records:
+///   {"token", "event": "start", "test": "Suite.Name"}            a test began
+///   {"token", "event": "end", "test", "passed": bool, "failures": [messages]}
+///   {"token", "event": "hang", "test", "timeout_seconds", "step", "failures", "backtraces", "backtrace_note"}
+/// "hang": the watchdog stopped a test at its time limit; "step" says what it was doing ("waiting
+/// for ...", or "running the test body"); "backtraces" is gdb's "thread apply all bt" output ("" if
+/// it could not be had, and "backtrace_note" says why). The runner trusts none of it: a record
+/// without the token, a malformed line or a test it did not ask for makes the test "tampered".
+inline constexpr std::string_view kResultsFlag = "--workbook_results";
 /// Seconds a single test may run before the watchdog reports a hang.
 inline constexpr std::string_view kTestTimeoutFlag = "--workbook_test_timeout=";
 
@@ -28,11 +28,6 @@ inline constexpr int kHangReportSeconds = 15;
 
 /// Exit code of a grade binary whose watchdog caught a hanging test.
 inline constexpr int kHangExitCode = 86;
-
-/// gtest properties recorded by every graded test.
-inline constexpr std::string_view kPointsProperty = "points";
-inline constexpr std::string_view kStepProperty = "step";
-inline constexpr std::string_view kConceptProperty = "concept";
 
 /// The phrase every stub's exception carries; the runner and the self-check look for it.
 inline constexpr std::string_view kNotImplemented = "not implemented yet";

@@ -33,6 +33,9 @@ struct Assignment {
   std::uint64_t memory_bytes = 2ull << 30;
   std::uint64_t output_bytes = 1ull << 20;
   unsigned max_processes = 256;
+  std::uint64_t tmp_bytes = 64ull << 20;  ///< each test's private /tmp
+  std::chrono::seconds compile_timeout{60};
+  std::uint64_t compile_memory_bytes = 2ull << 30;
 
   /// Reads and checks an assignment file against the workbook; throws std::runtime_error naming
   /// what is wrong (unknown exercise, bad mode, ...).

@@ -5,7 +5,7 @@
 // What the caller must know about the limits:
 // - max_processes: RLIMIT_NPROC counts every process and thread of the child's user, not of the
 //   child alone. Root is exempt from it, so when we are root a child with this limit runs as a
-//   user id of its own (unused by the system, one per child, group nogroup): the caller must make
+//   user id of its own (unused by any process, never given twice, group nogroup): the caller must make
 //   the program and what it reads readable, and what it writes writable, by everyone. As non-root
 //   the count includes all our own processes, so size the limit above what we already run.
 // - output_bytes: RLIMIT_FSIZE caps every file the child writes (a gtest JSON report too), not
@@ -37,18 +37,41 @@ struct Limits {
   bool isolate_network = false;                   ///< a network namespace of its own with loopback only
 };
 
+/// A sandbox of its own for a student's program (workbook-sandbox, grader/sandbox/main.cpp): a PID
+/// namespace (nothing the program starts outlives it), a mount namespace with a private, size-capped
+/// /tmp and the `hide` folders covered, and, as root, a fresh user id never used before and a cgroup
+/// for memory and processes. The program runs in /tmp/home with an environment of PATH, HOME,
+/// TMPDIR, LANG and ChildOptions::environment only. Limits::isolate_network applies as ever;
+/// Limits::max_processes and Limits::memory_bytes become the cgroup's limits where there is one.
+struct Sandbox {
+  std::vector<std::filesystem::path> hide;      ///< covered by an empty folder
+  std::vector<std::filesystem::path> expose;    ///< then put back, read-only, at the same path
+  std::vector<std::filesystem::path> writable;  ///< then put back, read-write (owned by the sandbox user)
+  std::uint64_t tmp_bytes = 64ull << 20;        ///< size of the private /tmp
+};
+
 struct ChildOptions {
   Limits limits;
   std::vector<std::pair<std::string, std::string>> environment;  ///< added to (or replacing in) ours
-  std::filesystem::path working_dir;                             ///< empty: ours
+  std::filesystem::path working_dir;                             ///< empty: ours (not with a sandbox)
+  std::optional<Sandbox> sandbox;
+  /// A grade binary's results channel: the child gets descriptor 3, a file private to us, and
+  /// descriptor 4, a pipe holding `token`; ChildOutcome::results is what it wrote to 3.
+  bool results_channel = false;
+  std::string token;
+  std::size_t results_limit = 1 << 20;  ///< bytes of results read; more sets results_overflow
 };
 
 struct ChildOutcome {
-  enum class Kind { Exited, Signaled, TimedOut, OutputLimit, FailedToStart };
+  enum class Kind { Exited, Signaled, TimedOut, OutputLimit, MemoryLimit, FailedToStart };
   Kind kind = Kind::FailedToStart;
   int code = 0;  ///< exit code (Exited), signal number (Signaled, TimedOut, OutputLimit), errno (FailedToStart)
   std::uint64_t output_limit = 0;  ///< OutputLimit: the limit it exceeded, in bytes
   std::string failed_step;         ///< FailedToStart: what failed, e.g. "unshare(CLONE_NEWNET)"
+  std::uint64_t memory_limit = 0;  ///< MemoryLimit: the limit it exceeded, in bytes
+  std::string results;             ///< ChildOptions::results_channel: what the child wrote there
+  bool results_overflow = false;   ///< it wrote more than ChildOptions::results_limit
+  unsigned user = 0;               ///< the sandbox's user id (0: none)
 
   bool succeeded() const { return kind == Kind::Exited && code == 0; }
   /// "exited with code 1", "was killed by signal 11 (Segmentation fault)", "printed more than 1048576
@@ -69,6 +92,8 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
 struct SandboxSupport {
   bool network_isolation = false;
   bool process_limit = false;
+  bool namespaces = false;  ///< workbook-sandbox runs: PID and mount namespaces, private /tmp
+  bool cgroups = false;     ///< memory and process limits per sandbox (root, cgroup v1 or v2)
   std::string explanation;  ///< what cannot be enforced here and why ("" if everything can)
 };
 const SandboxSupport& sandbox_support();

@@ -15,7 +15,24 @@
 
 namespace workbook::grader {
 
-enum class TestStatus { Passed, Failed, NotImplemented, Crashed, Hung };
+enum class TestStatus {
+  Passed,
+  Failed,
+  NotImplemented,
+  Crashed,         ///< died during the test (a signal, an exit, a sanitizer's abort)
+  StartupCrash,    ///< died before the test began (a static initialiser, say)
+  Hung,            ///< "timed out": stopped at its time limit
+  OutputLimit,     ///< printed more than the assignment allows
+  MemoryLimit,     ///< used more memory than the assignment allows
+  Tampered,        ///< its results channel held something the grader did not write
+};
+
+/// The name reports and gradebooks use: "passed", "crashed at start-up", "timed out", ...
+std::string_view test_status_name(TestStatus status);
+/// The status of a name test_status_name() gives (and "hung", as earlier reports say).
+std::optional<TestStatus> test_status_named(std::string_view name);
+/// Whether the test did not run to its end (an error rather than a failed check).
+bool is_error(TestStatus status);
 
 struct TestResult {
   std::string suite;  ///< gtest suite, e.g. FileReaderTest
@@ -35,6 +52,8 @@ struct ExerciseResult {
     Graded,       ///< its tests ran
     Missing,      ///< the submission has no (complete) folder for this exercise
     BuildFailed,  ///< the learner's code (or the grader) did not compile
+    Rejected,     ///< a file of the submission is a link, not a regular file, or too big
+    GraderError,  ///< grading it failed for a reason of the grader's (detail says which)
   };
   const Exercise* exercise = nullptr;
   Status status = Status::Missing;
@@ -48,6 +67,21 @@ struct ExerciseResult {
   bool all_passed() const { return status == Status::Graded && earned() == possible(); }
   bool all_not_implemented() const;
 };
+
+/// One test of an exercise's suite as the build listed it (never as a student's binary says).
+struct CatalogEntry {
+  std::string suite;
+  std::string name;
+  int points = 0;
+  int step = 0;
+  std::string tag;
+};
+using Catalog = std::vector<CatalogEntry>;
+
+/// The catalogue of `exercise` the build wrote into `build_dir` (grader/bin/catalog/<name>.json).
+/// Throws std::runtime_error if it is missing, malformed, has an ungraded test, or its points do
+/// not add up to the exercise's points in the manifest.
+Catalog read_catalog(const std::filesystem::path& build_dir, const Exercise& exercise);
 
 /// How the tests of one grade binary are run.
 struct TestRunOptions {
@@ -78,9 +112,17 @@ std::filesystem::path grade_binary_dir(const std::filesystem::path& build_dir);
 /// Throws std::runtime_error for problems with the setup (unknown exercise, unconfigured build).
 std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& options);
 
-/// Lists the tests of the grade binary `binary` and runs each in a child process of its own (a
-/// crash or a hang costs that test only), adding their results to `result.tests`.
-void run_tests(const std::filesystem::path& binary, const TestRunOptions& options, ExerciseResult& result);
+/// Runs each test of `catalog` from the grade binary `binary` in a child process of its own (a
+/// crash or a hang costs that test only), adding their results to `result.tests`. What the
+/// binary reports is checked against the catalogue, which alone gives names and points.
+void run_tests(const std::filesystem::path& binary, const Catalog& catalog, const TestRunOptions& options,
+               ExerciseResult& result);
+
+/// The result of running one test, from what its process wrote to the results channel
+/// (`outcome.results`), what it printed and how it ended; `token` is the one it was given and
+/// `runs` how often it was asked to run the test.
+TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, const std::string& printed,
+                      const std::string& token, int runs, const TestRunOptions& options);
 
 /// Builds `target` of the build tree, its output going to `log`: "" on success, else the first
 /// error worth showing.

@@ -4,6 +4,7 @@
 // libraries. Grading a submission then compiles only its own sources, in a work folder of its own.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,8 +20,16 @@ struct Kit {
   std::filesystem::path build_dir;
   std::filesystem::path original_dir;  ///< the exercise's folder the suite was built against (its header)
   std::string compile_command;         ///< shell command with {source} and {object} placeholders
-  std::string link_command;            ///< shell command with {objects} and {binary} placeholders
+  std::string link_command;            ///< shell command with {objects} and {binary} placeholders (absolute paths)
+  Catalog catalog;                     ///< the suite's tests, listed by the build
+  /// What compiling and linking a submission reads besides the compiler and the system: the
+  /// library's headers, the exercise's interface header (not its folder), the precompiled
+  /// header, the suite's objects and libraries. A sandboxed compile sees only these.
+  std::vector<std::filesystem::path> inputs;
 };
+
+/// The largest source file a submission may hand in.
+inline constexpr std::uintmax_t kMaxSourceBytes = 1 << 20;
 
 /// Builds everything `exercise`'s grade binary needs except a submission's code (suite, support
 /// libraries, cf, precompiled header) in `build_dir`, and reads the kit. Throws std::runtime_error
@@ -29,8 +38,11 @@ Kit prepare_kit(const std::filesystem::path& build_dir, const Exercise& exercise
 
 /// Grades the exercise's files found in `files_dir` (laid out like exercises/<dir>/): copies
 /// them into `work_dir` (so that only they count, not a changed header beside them), compiles
-/// and links them under `compile_limits`, then runs every test as `run` says. Never throws for
-/// the submission's faults: a missing file, a compile error or a crash is part of the result.
+/// and links them under `compile_limits`, then runs every test as `run` says. With a sandbox in
+/// `run.child`, the compiler and linker run in one too (seeing only Kit::inputs of the hidden
+/// folders) as well as the tests. A file that is a link, not a regular file or bigger than
+/// kMaxSourceBytes is rejected. Never throws for the submission's faults: a missing or rejected
+/// file, a compile error or a crash is part of the result.
 ExerciseResult grade_with_kit(const Kit& kit, const std::filesystem::path& files_dir,
                               const std::filesystem::path& work_dir, const TestRunOptions& run,
                               const Limits& compile_limits);
