@@ -531,7 +531,8 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::filesyst
     outcome.kind = ChildOutcome::Kind::OutputLimit;
     outcome.code = SIGXFSZ;
     outcome.output_limit = *options.limits.output_bytes;
-  } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && cgroup && cgroup->memory_limit_hit()) {
+  } else if (cgroup && cgroup->memory_limit_hit() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    // The kernel killed one of its processes (not always the first) for the group's memory.
     outcome.kind = ChildOutcome::Kind::MemoryLimit;
     outcome.code = SIGKILL;
     outcome.memory_limit = *options.limits.memory_bytes;

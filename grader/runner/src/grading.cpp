@@ -295,7 +295,7 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
   }
   if (static_cast<int>(records.ends.size()) < runs) {
     // It ended before the test did: a crash, an exit, a sanitizer's abort, or a failed start.
-    const bool began = records.starts > static_cast<int>(records.ends.size());
+    const bool began = records.starts > 0;
     result.status = began ? TestStatus::Crashed : TestStatus::StartupCrash;
     const std::string crash = crash_report(printed);
     const std::string when = began ? " before the test finished" : " before the test began (at start-up)";

@@ -188,6 +188,22 @@ TEST_F(ExportsTest, WritesTheGradebookAndItsTotalsAsCsv) {
             "carol,0,40\n");
 }
 
+TEST_F(ExportsTest, ANameASpreadsheetWouldRunAsAFormulaIsWrittenAsText) {
+  std::vector<StudentResult> students;
+  for (const char* name : {"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", ".dotted"}) {
+    students.push_back(StudentResult{.student = name});
+  }
+  write_class_outputs(dir_, assignment_, manifest_, students);
+  const std::string totals = read(dir_ / "gradebook-totals.csv");
+  EXPECT_EQ(totals,
+            "student,points,possible\n"
+            "'+1,0,40\n"
+            "'-2,0,40\n"
+            ".dotted,0,40\n"
+            "\"'=HYPERLINK(\"\"x\"\")\",0,40\n"
+            "'@SUM(A1),0,40\n");
+}
+
 TEST_F(ExportsTest, FeedbackIsTheReportFollowedByTheAssignmentScoreAndTheNotes) {
   write_class_outputs(dir_, assignment_, manifest_, whole_class());
   std::ostringstream report;

@@ -28,7 +28,19 @@ bool register_grade(const char* suite, const char* name, Grade grade);
 /// The grade of suite.name, or null for a test declared with plain TEST.
 const Grade* find_grade(std::string_view suite, std::string_view name);
 
+/// Takes the runner's results token (grader/protocol.hpp) from its descriptor; once.
+void take_results_token();
+
 }  // namespace workbook::grader
+
+// In every suite's object, which the link puts before the student's objects: at the reserved
+// priority 0 this runs before any constructor of a student's (at priority 0 too, the link order
+// decides), so the token is gone from its descriptor before student code runs. It is still in
+// memory: the threat model in README.md says so.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wprio-ctor-dtor"
+[[gnu::constructor(0)]] static void workbook_take_results_token() { ::workbook::grader::take_results_token(); }
+#pragma GCC diagnostic pop
 
 #define GRADED_TEST(suite, name, ...)                                                            \
   [[maybe_unused]] static const bool suite##_##name##_is_graded =                                \

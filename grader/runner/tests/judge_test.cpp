@@ -1,0 +1,137 @@
+// Judging a test from what its process wrote: the results channel is untrusted data. Names and
+// points come from the catalogue; a record without this run's token, a malformed line, a record
+// about another test or more runs than were made is "tampered"; no end record is a crash.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "grader/runner/grading.hpp"
+#include "grader/runner/scratch_directory.hpp"
+
+namespace workbook::grader {
+namespace {
+
+namespace fs = std::filesystem;
+
+const CatalogEntry kEntry{.suite = "FileReaderTest", .name = "ReadsFiles", .points = 4, .step = 2, .tag = "futures"};
+const std::string kToken = "5eed5eed5eed5eed5eed5eed5eed5eed";
+
+std::string record(const std::string& event, const std::string& token = kToken, bool passed = true,
+                   const std::string& test = "FileReaderTest.ReadsFiles") {
+  std::string line = R"({"token":")" + token + R"(","event":")" + event + R"(","test":")" + test + "\"";
+  if (event == "end") line += std::string(R"(,"passed":)") + (passed ? "true" : "false") + R"(,"failures":[])";
+  return line + "}\n";
+}
+
+ChildOutcome exited(int code, std::string results) {
+  ChildOutcome outcome;
+  outcome.kind = ChildOutcome::Kind::Exited;
+  outcome.code = code;
+  outcome.results = std::move(results);
+  return outcome;
+}
+
+TestResult judge(const ChildOutcome& outcome, int runs = 1, const std::string& printed = "") {
+  return judge_test(kEntry, outcome, printed, kToken, runs, TestRunOptions{});
+}
+
+TEST(JudgeTest, APassingRunEarnsTheCataloguesPoints) {
+  const TestResult result = judge(exited(0, record("start") + record("end")));
+  EXPECT_EQ(result.status, TestStatus::Passed);
+  EXPECT_EQ(result.earned(), 4);
+  EXPECT_EQ(result.step, 2);
+}
+
+TEST(JudgeTest, ARecordWithoutThisRunsTokenIsTampered) {
+  const TestResult result = judge(exited(0, record("start", "guessed") + record("end", "guessed")));
+  EXPECT_EQ(result.status, TestStatus::Tampered);
+  EXPECT_EQ(result.earned(), 0);
+  EXPECT_NE(result.message.find("token"), std::string::npos);
+}
+
+TEST(JudgeTest, AForgedPassAfterAFailureIsTampered) {
+  // The grader's own records, then one more "end" written by the student's code.
+  const TestResult result = judge(exited(0, record("start") + record("end", kToken, false) + record("end")));
+  EXPECT_EQ(result.status, TestStatus::Tampered);
+}
+
+TEST(JudgeTest, AMalformedLineIsTampered) {
+  EXPECT_EQ(judge(exited(0, record("start") + "{not json\n" + record("end"))).status, TestStatus::Tampered);
+  EXPECT_EQ(judge(exited(0, "[1, 2, 3]\n")).status, TestStatus::Tampered);
+  EXPECT_EQ(judge(exited(0, record("start") + record("finish"))).status, TestStatus::Tampered);
+}
+
+TEST(JudgeTest, ARecordAboutAnotherTestIsTampered) {
+  const TestResult result =
+      judge(exited(0, record("start") + record("end", kToken, true, "FileReaderTest.SomethingElse")));
+  EXPECT_EQ(result.status, TestStatus::Tampered);
+}
+
+TEST(JudgeTest, ResultsOverTheLimitAreTampered) {
+  ChildOutcome outcome = exited(0, record("start") + record("end"));
+  outcome.results_overflow = true;
+  EXPECT_EQ(judge(outcome).status, TestStatus::Tampered);
+}
+
+TEST(JudgeTest, AProgramThatExitsBeforeTheEndRecordCrashed) {
+  const TestResult result = judge(exited(0, record("start")), 1, "[ RUN      ] FileReaderTest.ReadsFiles\n");
+  EXPECT_EQ(result.status, TestStatus::Crashed);
+  EXPECT_EQ(result.earned(), 0);
+  EXPECT_NE(result.message.find("exited with code 0 before the test finished"), std::string::npos) << result.message;
+}
+
+TEST(JudgeTest, AProgramThatDiesBeforeTheTestBeginsCrashedAtStartUp) {
+  ChildOutcome outcome = exited(0, "");
+  outcome.kind = ChildOutcome::Kind::Signaled;
+  outcome.code = SIGSEGV;
+  const TestResult result = judge(outcome);
+  EXPECT_EQ(result.status, TestStatus::StartupCrash);
+  EXPECT_NE(result.message.find("at start-up"), std::string::npos) << result.message;
+}
+
+TEST(JudgeTest, EveryRepeatedRunMustEnd) {
+  EXPECT_EQ(judge(exited(0, record("start") + record("end")), 3).status, TestStatus::Crashed);
+  EXPECT_EQ(judge(exited(0, (record("start") + record("end")) + (record("start") + record("end")) +
+                                (record("start") + record("end"))),
+                  3)
+                .status,
+            TestStatus::Passed);
+}
+
+TEST(JudgeTest, AHangRecordNamesTheStep) {
+  const std::string hang = R"({"token":")" + kToken +
+                           R"(","event":"hang","test":"FileReaderTest.ReadsFiles","timeout_seconds":2,)"
+                           R"("step":"waiting for read_files to return","failures":[],"backtraces":"","backtrace_note":""})";
+  ChildOutcome outcome = exited(86, record("start") + hang + "\n");
+  const TestResult result = judge(outcome);
+  EXPECT_EQ(result.status, TestStatus::Hung);
+  EXPECT_NE(result.message.find("within 2 s. It was waiting for read_files to return."), std::string::npos);
+}
+
+TEST(JudgeTest, TheOutputAndMemoryLimitsNameThemselves) {
+  ChildOutcome flood = exited(0, record("start"));
+  flood.kind = ChildOutcome::Kind::OutputLimit;
+  EXPECT_EQ(judge(flood).status, TestStatus::OutputLimit);
+  ChildOutcome memory = exited(0, record("start"));
+  memory.kind = ChildOutcome::Kind::MemoryLimit;
+  EXPECT_EQ(judge(memory).status, TestStatus::MemoryLimit);
+  EXPECT_EQ(test_status_name(TestStatus::StartupCrash), "crashed at start-up");
+  EXPECT_EQ(test_status_named("timed out"), TestStatus::Hung);
+  EXPECT_EQ(test_status_named("hung"), TestStatus::Hung);  // as earlier results say
+}
+
+TEST(ReadCatalog, PointsThatDoNotAddUpToTheManifestsAreAGraderError) {
+  const ScratchDirectory build("workbook-catalog-test-");
+  fs::create_directories(build.file("grader/bin/catalog"));
+  std::ofstream(build.file("grader/bin/catalog/file_reader.json"))
+      << R"({"tests": [{"suite": "S", "name": "A", "grade": {"points": 3000, "step": 1, "concept": "x"}}]})";
+  const Exercise exercise{.name = "file_reader", .points = 30};
+  EXPECT_THROW(read_catalog(build.path(), exercise), std::runtime_error);
+  std::ofstream(build.file("grader/bin/catalog/file_reader.json"))
+      << R"({"tests": [{"suite": "S", "name": "A", "grade": {"points": 30, "step": 1, "concept": "x"}}]})";
+  EXPECT_EQ(read_catalog(build.path(), exercise).front().points, 30);
+}
+
+}  // namespace
+}  // namespace workbook::grader
