@@ -280,5 +280,227 @@ class ClassTest(unittest.TestCase):
         self.assertEqual(len(self.gradebook(merged)), len(self.STUDENTS) - 1)
 
 
+STUB = (SOURCE / FILE_READER).read_text()
+SOLUTION_PATH = SOURCE / "solutions/01-file-reader/file_reader.cpp"
+SECRET = "instructor-secret-7f3a"  # in the grader's environment: no student may see it
+UNIT_OF_SOLUTION = "std::istreambuf_iterator"  # a line of the reference solution no stub has
+
+
+def stub_with(code: str) -> str:
+    """The stub (worth nothing) with `code` added: the attack, not an attempt at the exercise."""
+    return STUB + "\n" + code
+
+
+# One student per attack family; each hands in nothing worth a point but the attack.
+FORGE_RESULTS = stub_with("""
+#include <unistd.h>
+#include <cstdlib>
+#include <string>
+namespace {
+// Claims every test passed, in the grader's own format, then leaves before the real verdict.
+const bool forged = [] {
+  for (const char* test : {"ReadFileReturnsTheWholeContent", "ReadFilesReadsTheFilesConcurrently"}) {
+    for (const char* event : {"start", "end"}) {
+      const std::string line = std::string("{\\"token\\":\\"guess\\",\\"event\\":\\"") + event +
+          "\\",\\"test\\":\\"FileReaderTest." + test + "\\",\\"passed\\":true,\\"failures\\":[]}\\n";
+      [[maybe_unused]] auto n = ::write(3, line.data(), line.size());
+    }
+  }
+  return true;
+}();
+}  // namespace
+namespace exercises {
+FileContents read_files(const std::vector<std::string>&, int);
+}
+""").replace('throw std::logic_error("read_file() is not implemented yet");', "::_exit(0);")
+FORGE_REPORT_FILE = stub_with("""
+#include <unistd.h>
+#include <fstream>
+namespace {
+// The old attack: a gtest report of its own in the working directory, then a clean exit.
+const bool written = [] {
+  std::ofstream("report.json") << R"({"testsuites":[{"testsuite":[{"name":"ReadFileReturnsTheWholeContent"}]}]})";
+  return true;
+}();
+}  // namespace
+""").replace('throw std::logic_error("read_file() is not implemented yet");', "::_exit(0);")
+EXTRA_POINTS = stub_with("""
+namespace workbook::grader {
+struct Grade { int points = 1; int step = 1; const char* tag = ""; };
+bool register_grade(const char* suite, const char* name, Grade grade);
+}
+namespace {
+const bool registered = workbook::grader::register_grade("FileReaderTest", "ReadFileReturnsTheWholeContent",
+                                                         {3000, 1, "points"});
+}
+""")
+INCLUDE_SOLUTION = stub_with(f'#include "{SOLUTION_PATH}"\n')
+INCLUDE_SOLUTION_RELATIVE = stub_with('#include "' + "../" * 12 + str(SOLUTION_PATH).lstrip("/") + '"\n')
+INCLUDE_SHADOW = stub_with('#include "/etc/shadow"\n')
+INCBIN_SHADOW = stub_with('asm(".incbin \\"/etc/shadow\\"");\n')
+TEMPLATE_BOMB = stub_with("""
+template <int N, long M> struct Bomb { static constexpr long value = Bomb<N - 1, 2 * M>::value + Bomb<N - 1, 2 * M + 1>::value; };
+template <long M> struct Bomb<0, M> { static constexpr long value = M; };
+long detonate() { return Bomb<26, 1>::value; }
+""")
+SNOOP = STUB.replace('throw std::logic_error("read_file() is not implemented yet");', f"""
+  // Whatever it can reach goes into its failure message, which the feedback shows.
+  std::string seen;
+  for (const char* file : {{"{SOLUTION_PATH}", "{SOURCE / 'grader/suites/file_reader_test.cpp'}", "/etc/shadow"}}) {{
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) seen += "LEAKED " + line + "\\n";
+  }}
+  if (const char* secret = std::getenv("WORKBOOK_E2E_SECRET")) seen += std::string("LEAKED ") + secret;
+  throw std::logic_error("read_file() is not implemented yet " + seen);""").replace(
+    "#include <fstream>", "#include <cstdlib>\n#include <fstream>\n#include <string>")
+DAEMON = STUB.replace('throw std::logic_error("read_file() is not implemented yet");', """
+  // A daemon (setsid and a double fork) that would outlive the test and spoil others' later.
+  if (::fork() == 0) {
+    ::setsid();
+    if (::fork() == 0) {
+      for (int i = 0;; ++i) {
+        std::ofstream("/tmp/daemon-" + std::to_string(i % 100)) << std::string(1 << 20, 'x');
+        ::usleep(10000);
+      }
+    }
+    ::_exit(0);
+  }
+  throw std::logic_error("read_file() is not implemented yet");""").replace(
+    "#include <fstream>", "#include <unistd.h>\n#include <fstream>\n#include <string>")
+
+
+def tree_digest(root: Path) -> dict:
+    """Every regular file under `root` with its SHA-256."""
+    import hashlib
+    digests = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digests[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def sandbox_user_processes() -> list:
+    """Processes running as a sandbox user id (the grader gives ids from 2,000,000,000 up)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid >= 2_000_000_000:
+                    found.append(entry.name)
+            except FileNotFoundError:
+                pass
+    return found
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the class sandbox's protections are complete as root (CI runs as root)")
+class HostileClassTest(unittest.TestCase):
+    """A class in which most students attack the grader, beside two honest ones. The honest keep
+    full marks, no attacker earns more than its code is worth (nothing: each is the stub plus the
+    attack), every student has a row, and nothing of the batch outlives it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = Path(tempfile.mkdtemp(prefix="workbook-hostile-e2e-"))
+        cls.root = cls.dir / "workbook"
+        cls.root.mkdir()
+        copy_workbook(cls.root)
+        cls.submissions = cls.dir / "submissions"
+        texts = {"alice": SOLUTION, ".dotted": SOLUTION, "=HYPERLINK(x)": SOLUTION,
+                 "forger": FORGE_RESULTS, "report_writer": FORGE_REPORT_FILE, "extra_points": EXTRA_POINTS,
+                 "includer": INCLUDE_SOLUTION, "relative_includer": INCLUDE_SOLUTION_RELATIVE,
+                 "shadow": INCLUDE_SHADOW, "incbin": INCBIN_SHADOW, "bomber": TEMPLATE_BOMB,
+                 "snoop": SNOOP, "daemon": DAEMON}
+        for student, text in texts.items():
+            folder = cls.submissions / student / "01-file-reader"
+            shutil.copytree(SOURCE / "exercises/01-file-reader", folder)
+            (folder / "file_reader.cpp").write_text(text)
+        linked = cls.submissions / "linked_file" / "01-file-reader"
+        shutil.copytree(SOURCE / "exercises/01-file-reader", linked)
+        (linked / "file_reader.cpp").unlink()
+        (linked / "file_reader.cpp").symlink_to(SOLUTION_PATH)
+        (cls.submissions / "linked_folder").symlink_to(SOURCE / "solutions")
+        fifo = cls.submissions / "fifo" / "01-file-reader"
+        shutil.copytree(SOURCE / "exercises/01-file-reader", fifo)
+        (fifo / "file_reader.cpp").unlink()
+        os.mkfifo(fifo / "file_reader.cpp")
+        cls.students = sorted(texts) + ["fifo", "linked_file", "linked_folder"]
+
+        cls.assignment = cls.dir / "assignment.json"
+        cls.assignment.write_text(json.dumps({
+            "format_version": 1, "name": "Hostile week", "mode": "practice",
+            "exercises": [{"name": "file_reader", "points": 10}],
+            "limits": {"test_seconds": 5, "output_kb": 256, "memory_mb": 512, "compile_memory_mb": 512,
+                       "compile_seconds": 60}}))
+        cls.tmp_before = set(os.listdir("/tmp"))
+        cls.build_before = tree_digest(Path(BUILD) / "grader")
+        cls.out = cls.dir / "out"
+        environment = dict(os.environ, WORKBOOK_E2E_SECRET=SECRET)
+        cls.graded = subprocess.run([BIN, "--root", str(cls.root), "--build-dir", BUILD, "--color", "never",
+                                     "grade-class", str(cls.submissions), "--assignment", str(cls.assignment),
+                                     "--out", str(cls.out)], capture_output=True, text=True, timeout=900,
+                                    env=environment)
+        cls.tmp_after = set(os.listdir("/tmp"))
+        cls.build_after = tree_digest(Path(BUILD) / "grader")
+        cls.leftover_processes = sandbox_user_processes()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def rows(self):
+        with open(self.out / "gradebook.csv", newline="") as file:
+            return {row["student"]: row for row in csv.DictReader(file)}
+
+    def feedback(self, student: str) -> str:
+        return (self.out / "feedback" / f"{student}.txt").read_text()
+
+    def test_the_batch_finishes_with_a_row_for_every_student(self):
+        self.assertEqual(self.graded.returncode, 0, self.graded.stderr)
+        self.assertEqual(sorted(self.rows()), sorted("'" + s if s.startswith("=") else s for s in self.students))
+
+    def test_honest_students_keep_full_marks(self):
+        rows = self.rows()
+        for student in ("alice", ".dotted", "'=HYPERLINK(x)"):
+            self.assertEqual((rows[student]["status"], float(rows[student]["points"])), ("passed", 10.0), student)
+
+    def test_no_attacker_earns_more_than_its_code_is_worth(self):
+        for student, row in self.rows().items():
+            if student not in ("alice", ".dotted", "'=HYPERLINK(x)"):
+                self.assertEqual(float(row["points"]), 0.0, f"{student}: {row}")
+        gradescope = json.loads((self.out / "gradescope" / "extra_points" / "results.json").read_text())
+        self.assertEqual(gradescope["score"], 0)
+
+    def test_statuses_name_the_fault(self):
+        rows = self.rows()
+        self.assertEqual(rows["forger"]["status"], "tampered")
+        self.assertIn("token", self.feedback("forger"))
+        self.assertEqual(rows["report_writer"]["status"], "failed")
+        self.assertIn("before the test finished", self.feedback("report_writer"))
+        for student in ("includer", "relative_includer", "shadow", "incbin", "bomber"):
+            self.assertEqual(rows[student]["status"], "compile error", student)
+        self.assertIn("used more than 512 MB of memory", self.feedback("bomber"))
+        for student in ("linked_file", "linked_folder", "fifo"):
+            self.assertEqual(rows[student]["status"], "rejected", student)
+        self.assertIn("symbolic link", self.feedback("linked_file"))
+        self.assertIn("not a regular file", self.feedback("fifo"))
+
+    def test_nothing_secret_reaches_any_feedback(self):
+        solution_line = next(line for line in SOLUTION.splitlines() if UNIT_OF_SOLUTION in line).strip()
+        for feedback in (self.out / "feedback").iterdir():
+            text = feedback.read_text()
+            self.assertNotIn("LEAKED", text, feedback.name)
+            self.assertNotIn(SECRET, text, feedback.name)
+            self.assertNotIn("root:", text, feedback.name)
+            if not feedback.name.startswith(("alice", ".dotted", "=HYPERLINK")):
+                self.assertNotIn(solution_line, text, feedback.name)
+        self.assertIn("Permission denied", self.feedback("shadow"))
+
+    def test_nothing_of_the_batch_outlives_it(self):
+        self.assertEqual(self.leftover_processes, [])
+        self.assertEqual(sorted(self.tmp_after - self.tmp_before), [])
+        self.assertEqual(self.build_after, self.build_before)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v", *sys.argv[1:]])
