@@ -57,6 +57,28 @@ std::map<std::string, grader::Kit> prepare_kits(const Context& context, const As
   return kits;
 }
 
+/// The kits of the assignment's exercises that `workbook package` wrote into `dir`; `suffix`
+/// "-tsan" for the race check's.
+std::map<std::string, grader::Kit> load_kits(const Context& context, const Assignment& assignment, const fs::path& dir,
+                                             const std::string& suffix) {
+  std::map<std::string, grader::Kit> kits;
+  for (const auto& item : assignment.exercises) {
+    kits.emplace(item.name, grader::load_kit(dir / (item.name + suffix), *context.manifest.find(item.name)));
+  }
+  return kits;
+}
+
+/// Where a student's files for `exercise` are: <folder>/<exercise dir>/, or the folder itself
+/// when it holds the exercise's files flat (an upload of the files alone).
+fs::path files_of(const fs::path& folder, const grader::Exercise& exercise) {
+  const fs::path nested = folder / exercise.dir;
+  if (fs::exists(fs::symlink_status(nested))) return nested;
+  const bool flat = std::all_of(exercise.files.begin(), exercise.files.end(), [&](const std::string& file) {
+    return fs::exists(fs::symlink_status(folder / file));
+  });
+  return flat ? folder : nested;
+}
+
 /// Tasks (processes and threads) the user running us has now: RLIMIT_NPROC counts them all.
 unsigned tasks_of_this_user() {
   unsigned tasks = 0;
@@ -141,7 +163,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
   if (fs::is_empty(folder)) student.notes.push_back("The submission folder is empty.");
   for (const auto& item : batch.assignment.exercises) {
     const grader::Kit& kit = batch.kits.at(item.name);
-    const fs::path files = folder / kit.exercise->dir;
+    const fs::path files = files_of(folder, *kit.exercise);
     const fs::path exercise_work = work / item.name;
     fs::create_directories(exercise_work);
     ExerciseResult result = grader::grade_with_kit(kit, files, exercise_work, test_options(batch, exercise_work, false),
@@ -227,10 +249,12 @@ int grade_class(Context& context, const ClassRequest& request) {
                            request.shards > 1 ? fmt::format(" (shard {} of {})", request.shard, request.shards) : "",
                            assignment.name, assignment.mode == Assignment::Mode::Graded ? "graded" : "practice");
   Batch batch{.assignment = assignment,
-              .kits = prepare_kits(context, assignment, context.build_dir)};
+              .kits = request.kits.empty() ? prepare_kits(context, assignment, context.build_dir)
+                                           : load_kits(context, assignment, request.kits, "")};
   if (assignment.race_check) {
     try {
-      batch.race_kits = prepare_kits(context, assignment, race_build_dir(context));
+      batch.race_kits = request.kits.empty() ? prepare_kits(context, assignment, race_build_dir(context))
+                                             : load_kits(context, assignment, request.kits, "-tsan");
     } catch (const std::exception& error) {
       batch.race_unavailable = error.what();
     }
@@ -245,8 +269,9 @@ int grade_class(Context& context, const ClassRequest& request) {
                          : fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                fs::perms::others_read | fs::perms::others_exec);
   batch.work_root = work_root.path();
-  batch.hidden = {context.source_dir, context.build_dir, race_build_dir(context), request.submissions, request.out,
-                  work_root.path(), "/root", "/home"};
+  // (The build trees of the presets live in the source tree; --build-dir may name another.)
+  batch.hidden = {context.root,       context.source_dir, context.build_dir, request.submissions, request.out,
+                  work_root.path(), "/root",            "/home"};
   if (const char* home = std::getenv("HOME")) batch.hidden.emplace_back(home);
   for (auto& folder : batch.hidden) folder = fs::weakly_canonical(fs::absolute(folder));
   if (!sandbox.explanation.empty()) std::cerr << "Note: " << sandbox.explanation << '\n';
@@ -287,48 +312,68 @@ int merge(Context& context, const std::vector<fs::path>& shards, const fs::path&
 }
 
 int package(Context& context, const fs::path& assignment_file, const fs::path& bundle) {
-  Assignment::load(assignment_file, context.manifest);  // refuse a bad assignment now, not on Gradescope
+  const Assignment assignment = Assignment::load(assignment_file, context.manifest);  // refuse it now, not there
   const grader::ScratchDirectory scratch("workbook-package-");
-  const fs::path& stage = scratch.path();
-  const fs::path log = stage / "package.log";
-  // The workbook as committed (what the autograder builds), then the assignment and the two
-  // scripts Gradescope runs: setup.sh once when the image is built, run_autograder per submission.
-  fs::create_directories(stage / "bundle" / "workbook");
-  run_shell(fmt::format("git -C '{}' archive --format=tar HEAD | tar -x -C '{}'", context.source_dir.string(),
-                        (stage / "bundle" / "workbook").string()),
-            stage, log);
-  fs::copy_file(assignment_file, stage / "bundle" / "assignment.json");
-  write_executable(stage / "bundle" / "setup.sh", R"(#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image (Debian 12 packages).
+  const fs::path stage = scratch.file("bundle");
+  const fs::path workbook = stage / "workbook";
+  const fs::path log = scratch.file("package.log");
+  // The grader built here, as kits: only what compiling and linking a submission needs. No
+  // solutions, mutants or test sources travel (the suites go as objects).
+  std::cerr << "Building the grader's kits...\n";
+  for (const auto& item : assignment.exercises) {
+    const grader::Exercise& exercise = *context.manifest.find(item.name);
+    grader::export_kit(grader::prepare_kit(context.build_dir, exercise), workbook / "kits" / item.name);
+    if (assignment.race_check) {
+      grader::export_kit(grader::prepare_kit(race_build_dir(context), exercise), workbook / "kits" / (item.name + "-tsan"));
+    }
+  }
+  // The workbook command, its sandbox helper and the shared libraries they need.
+  fs::create_directories(workbook / "bin");
+  fs::create_directories(workbook / "lib");
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  for (const char* program : {"workbook", "workbook-sandbox"}) {
+    fs::copy_file(self.parent_path() / program, workbook / "bin" / program);
+    run_shell(fmt::format("strip --strip-debug '{}'", (workbook / "bin" / program).string()), stage, log);
+    for (const auto& library : grader::shared_dependencies(self.parent_path() / program)) {
+      fs::copy_file(fs::canonical(library), workbook / "lib" / library.filename(), fs::copy_options::skip_existing);
+    }
+  }
+  fs::copy_file(context.root / "workbook.json", workbook / "workbook.json");
+  fs::copy_file(assignment_file, stage / "assignment.json");
+  write_executable(stage / "setup.sh", R"(#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image: a compiler (to build
+# each submission against the prebuilt kits) and gdb (where a hanging test's threads were).
 set -euo pipefail
-cd /autograder/source/workbook
-bash tools/install-deps.sh
-cmake --preset dev -DWORKBOOK_BUILD_TESTS=OFF -DWORKBOOK_BUILD_BENCH=OFF
-cmake --build --preset dev --target workbook grade_learner
-# The race check's ThreadSanitizer grader too, so that no submission waits for it.
-if grep -Eq '"race_check": *true|"mode": *"graded"' ../assignment.json && ! grep -Eq '"race_check": *false' ../assignment.json; then
-  cmake --preset tsan -DWORKBOOK_BUILD_TESTS=OFF
-  cmake --build --preset tsan --target grade_learner
-fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends g++-12 gdb
 )");
-  write_executable(stage / "bundle" / "run_autograder", R"(#!/usr/bin/env bash
+  write_executable(stage / "run_autograder", R"(#!/usr/bin/env bash
 # Gradescope runs this for each submission: grade it as a class of one, then hand over results.json.
+# The submission may be the exercise folders (01-file-reader/...), an exercises/ folder holding
+# them, or the exercise files alone (file_reader.cpp, ...).
 set -euo pipefail
-source=/autograder/source
-submission=/autograder/submission
+autograder=${AUTOGRADER_ROOT:-/autograder}
+bundle=$autograder/source
+export LD_LIBRARY_PATH=$bundle/workbook/lib
+submission=$autograder/submission
 [[ -d $submission/exercises ]] && submission=$submission/exercises
-mkdir -p /tmp/class && ln -sfn "$submission" /tmp/class/student
-"$source/workbook/build/dev/grader/bin/workbook" grade-class /tmp/class \
-  --assignment "$source/assignment.json" --out /tmp/class-results
-cp /tmp/class-results/gradescope/student/results.json /autograder/results/results.json
+class=$(mktemp -d)
+trap 'rm -rf "$class"' EXIT
+mkdir -p "$class/submissions"
+cp -R "$submission" "$class/submissions/student"  # links stay links: the grader rejects them
+"$bundle/workbook/bin/workbook" --root "$bundle/workbook" grade-class "$class/submissions" \
+  --kits "$bundle/workbook/kits" --assignment "$bundle/assignment.json" --out "$class/results"
+mkdir -p "$autograder/results"
+cp "$class/results/gradescope/student/results.json" "$autograder/results/results.json"
 )");
   const fs::path target = fs::absolute(bundle);
   fs::remove(target);
   run_shell(fmt::format("'{}' -E tar cf '{}' --format=zip setup.sh run_autograder assignment.json workbook",
                         CMAKE_COMMAND, target.string()),
-            stage / "bundle", log);
+            stage, log);
   std::cout << "Wrote " << bundle.string()
-            << " (setup.sh, run_autograder, assignment.json, workbook/). Upload it as a Gradescope autograder.\n";
+            << " (setup.sh, run_autograder, assignment.json, workbook/: the command and the grader's kits).\n"
+            << "Upload it as a Gradescope autograder.\n";
   return 0;
 }
 

@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
   grade_class->add_option("-j,--jobs", class_request.jobs, "Students graded at the same time")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  grade_class->add_option("--kits", class_request.kits, "Prebuilt kits (from workbook package) instead of the build tree")
+      ->check(CLI::ExistingDirectory);
   grade_class->add_option("--shard", shard, "Grade only shard I of N (e.g. 2/4) of the students")
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {

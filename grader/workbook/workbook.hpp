@@ -52,6 +52,9 @@ struct ClassRequest {
   int jobs = 2;             ///< students graded at the same time
   int shard = 1;            ///< this machine's shard, 1-based
   int shards = 1;
+  /// Prebuilt kits (workbook package writes them: <kits>/<exercise>[-tsan]/) instead of the
+  /// build tree's, on a machine with a compiler but no build tree (Gradescope).
+  std::filesystem::path kits;
 };
 
 // Learner commands; each returns the process's exit code.

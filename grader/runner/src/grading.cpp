@@ -221,7 +221,7 @@ ExerciseResult grade_exercise(const Exercise& exercise, const SubmissionIndex& i
     return result;
   }
   try {
-    run_tests(binary, read_catalog(options.build_dir, exercise), options.run, result);
+    run_tests(binary, read_catalog(catalog_file(options.build_dir, exercise), exercise), options.run, result);
   } catch (const std::exception& error) {
     result.status = ExerciseResult::Status::GraderError;
     result.detail = error.what();
@@ -319,13 +319,17 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
   return result;
 }
 
-Catalog read_catalog(const fs::path& build_dir, const Exercise& exercise) {
-  const fs::path file = grade_binary_dir(build_dir) / "catalog" / (exercise.name + ".json");
+fs::path catalog_file(const fs::path& build_dir, const Exercise& exercise) {
+  return grade_binary_dir(build_dir) / "catalog" / (exercise.name + ".json");
+}
+
+Catalog read_catalog(const fs::path& file, const Exercise& exercise) {
   const std::string text = read_text(file);
   const json catalog = json::parse(text, nullptr, false);
   if (text.empty() || catalog.is_discarded() || !catalog.contains("tests")) {
-    throw std::runtime_error("the grader's list of tests " + file.string() + " is missing or damaged: rebuild it (cmake --build " +
-                             build_dir.string() + " --target grader_catalog_" + exercise.name + "_json)");
+    throw std::runtime_error("the grader's list of tests " + file.string() +
+                             " is missing or damaged: rebuild it (its target is grader_catalog_" + exercise.name +
+                             "_json)");
   }
   Catalog entries;
   int points = 0;

@@ -1,6 +1,8 @@
 #include "grader/runner/kit.hpp"
 
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -51,6 +53,10 @@ std::string run_in(const fs::path& build_dir, const std::vector<std::string>& ar
     throw std::runtime_error("could not " + what + " (" + outcome.describe() + "):\n" + first_build_error(output));
   }
   return output;
+}
+
+bool is_shared_library(const std::string& word) {
+  return word.ends_with(".so") || word.find(".so.") != std::string::npos;
 }
 
 /// The space-separated words of a command line (Ninja's rules quote nothing the kit needs).
@@ -170,6 +176,7 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
       word = (build_dir / word).string();
     }
     kit.inputs.emplace_back(word);
+    if (is_shared_library(word)) kit.runtime.emplace_back(word);
   }
   kit.link_command = joined(link_words);
   const auto compile_words = words_of(kit.compile_command);
@@ -191,7 +198,132 @@ Kit prepare_kit(const fs::path& build_dir, const Exercise& exercise) {
   // another; parallel tests) must not write its logs at once.
   const FileLock lock(build_dir / "grader" / "kit.lock");
   run_in(build_dir, prerequisites, "build the grader for " + exercise.name, "kit-" + exercise.name + "-build.log");
-  kit.catalog = read_catalog(build_dir, exercise);
+  kit.catalog = read_catalog(catalog_file(build_dir, exercise), exercise);
+  return kit;
+}
+
+std::vector<fs::path> shared_dependencies(const fs::path& library) {
+  static const std::regex resolved(R"(=> (/\S+) )");
+  static const std::regex runtime(R"((^|/)(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libstdc\+\+|libgcc_s)\.so)");
+  const ScratchDirectory scratch("workbook-ldd-");
+  run_child({"ldd", library.string()}, scratch.file("out"), std::chrono::milliseconds(30'000));
+  std::vector<fs::path> found;
+  for (const auto line : text::lines_of(read_text(scratch.file("out")))) {
+    std::smatch match;
+    const std::string copy(line);
+    if (std::regex_search(copy, match, resolved) && !std::regex_search(match[1].str(), runtime)) {
+      found.emplace_back(match[1].str());
+    }
+  }
+  return found;
+}
+
+namespace {
+
+/// The SONAME of a shared library ("" if objdump cannot tell).
+std::string soname_of(const fs::path& library) {
+  const ScratchDirectory scratch("workbook-objdump-");
+  run_child({"objdump", "-p", library.string()}, scratch.file("out"), std::chrono::milliseconds(30'000));
+  static const std::regex soname(R"(SONAME\s+(\S+))");
+  std::smatch match;
+  const std::string text = read_text(scratch.file("out"));
+  return std::regex_search(text, match, soname) ? match[1].str() : "";
+}
+
+constexpr std::string_view kKitPlaceholder = "{kit}";
+
+}  // namespace
+
+void export_kit(const Kit& kit, const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir / "files");
+  fs::create_directories(dir / "lib");
+  const std::string kit_root(kKitPlaceholder);
+  std::map<std::string, std::string> renamed;  // a path of the build machine -> its place in the kit
+  std::vector<std::string> inputs;
+  int index = 0;
+  // A library is linked by the name given, and loaded by its SONAME: the kit has both.
+  const auto copy_library = [&](const fs::path& library) {
+    for (const auto& name : {library.filename().string(), soname_of(library)}) {
+      if (!name.empty()) fs::copy_file(fs::canonical(library), dir / "lib" / name, fs::copy_options::overwrite_existing);
+    }
+    return kit_root + "/lib/" + library.filename().string();
+  };
+  for (const auto& input : kit.inputs) {
+    const std::string path = input.string();
+    // The precompiled header is left behind: it is only valid for this very compiler build.
+    if (path.ends_with(".gch") || path.ends_with("cmake_pch.hxx")) continue;
+    if (is_shared_library(path)) {
+      renamed[path] = copy_library(input);
+      for (const auto& dependency : shared_dependencies(input)) copy_library(dependency);
+      continue;
+    }
+    const fs::path folder = dir / "files" / std::to_string(index);
+    const std::string kit_folder = kit_root + "/files/" + std::to_string(index++);
+    fs::create_directories(folder);
+    if (fs::is_directory(input)) {
+      fs::copy(input, folder, fs::copy_options::recursive);
+      renamed[path] = kit_folder;
+    } else {
+      fs::copy_file(input, folder / input.filename());
+      renamed[path] = kit_folder + "/" + input.filename().string();
+      if (input.parent_path() == kit.original_dir) renamed[kit.original_dir.string()] = kit_folder;
+    }
+    inputs.push_back(kit_folder);
+  }
+
+  inputs.push_back(kit_root + "/lib");  // what the grade binary loads when it runs
+
+  // The same commands, with the kit's paths, the versioned compiler and the default linker.
+  const std::string compiler = "g++-" + std::to_string(__GNUC__);
+  const auto rewrite = [&](const std::string& command, bool link) {
+    std::vector<std::string> words = words_of(command);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      std::string word = words[i];
+      if (word == "-fuse-ld=mold" || word == "-Winvalid-pch") continue;
+      if (word == "-include" && i + 1 < words.size() && words[i + 1].ends_with("cmake_pch.hxx")) {
+        ++i;
+        continue;
+      }
+      if (fs::path(word).filename() == "c++" || fs::path(word).filename() == "g++") word = compiler;
+      if (word.starts_with("-I") && renamed.count(word.substr(2))) word = "-I" + renamed[word.substr(2)];
+      if (renamed.count(word)) word = renamed[word];
+      out.push_back(word);
+    }
+    if (link) out.insert(out.end() - 2, "-Wl,--disable-new-dtags,-rpath," + kit_root + "/lib");  // before "&& :"
+    return joined(out);
+  };
+  nlohmann::json catalog = nlohmann::json::array();
+  for (const auto& entry : kit.catalog) {
+    catalog.push_back({{"suite", entry.suite},
+                       {"name", entry.name},
+                       {"grade", {{"points", entry.points}, {"step", entry.step}, {"concept", entry.tag}}}});
+  }
+  const nlohmann::json description = {{"exercise", kit.exercise->name},
+                                      {"compile", rewrite(kit.compile_command, false)},
+                                      {"link", rewrite(kit.link_command, true)},
+                                      {"header_dir", renamed[kit.original_dir.string()]},
+                                      {"inputs", inputs}};
+  std::ofstream(dir / "kit.json") << description.dump(2) << '\n';
+  std::ofstream(dir / "catalog.json") << nlohmann::json{{"tests", catalog}}.dump(2) << '\n';
+}
+
+Kit load_kit(const fs::path& dir, const Exercise& exercise) {
+  const fs::path root = fs::absolute(dir);
+  const nlohmann::json description = nlohmann::json::parse(read_text(root / "kit.json"), nullptr, false);
+  if (description.is_discarded() || description.value("exercise", "") != exercise.name) {
+    throw std::runtime_error(root.string() + " holds no kit for " + exercise.name + " (workbook package writes them)");
+  }
+  const auto placed = [&](const std::string& text) { return replace_all(text, std::string(kKitPlaceholder), root.string()); };
+  Kit kit{.exercise = &exercise,
+          .build_dir = root,
+          .original_dir = placed(description.at("header_dir")),
+          .compile_command = placed(description.at("compile")),
+          .link_command = placed(description.at("link")),
+          .catalog = read_catalog(root / "catalog.json", exercise)};
+  for (const auto& input : description.at("inputs")) kit.inputs.emplace_back(placed(input.get<std::string>()));
+  kit.runtime.push_back(root / "lib");
   return kit;
 }
 
@@ -285,6 +417,9 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
 
   TestRunOptions options = run;
   options.learner_dirs.push_back(sources);
+  if (options.child.sandbox) {
+    options.child.sandbox->expose.insert(options.child.sandbox->expose.end(), kit.runtime.begin(), kit.runtime.end());
+  }
   // A sanitized grader: TSan reports every race and goes on; sanitizers reserve terabytes of
   // address space, so no address-space limit applies (a cgroup's memory limit still does).
   if (kit.compile_command.find("-fsanitize=thread") != std::string::npos) {

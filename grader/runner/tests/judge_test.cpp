@@ -127,10 +127,10 @@ TEST(ReadCatalog, PointsThatDoNotAddUpToTheManifestsAreAGraderError) {
   std::ofstream(build.file("grader/bin/catalog/file_reader.json"))
       << R"({"tests": [{"suite": "S", "name": "A", "grade": {"points": 3000, "step": 1, "concept": "x"}}]})";
   const Exercise exercise{.name = "file_reader", .points = 30};
-  EXPECT_THROW(read_catalog(build.path(), exercise), std::runtime_error);
+  EXPECT_THROW(read_catalog(catalog_file(build.path(), exercise), exercise), std::runtime_error);
   std::ofstream(build.file("grader/bin/catalog/file_reader.json"))
       << R"({"tests": [{"suite": "S", "name": "A", "grade": {"points": 30, "step": 1, "concept": "x"}}]})";
-  EXPECT_EQ(read_catalog(build.path(), exercise).front().points, 30);
+  EXPECT_EQ(read_catalog(catalog_file(build.path(), exercise), exercise).front().points, 30);
 }
 
 }  // namespace

@@ -253,15 +253,39 @@ class ClassTest(unittest.TestCase):
         suites = ElementTree.parse(self.out / "junit.xml").getroot().findall("testsuite")
         self.assertEqual(len(suites), len(self.STUDENTS))
 
-    def test_package_writes_a_gradescope_bundle(self):
+    def test_package_writes_a_gradescope_bundle_without_solutions_or_test_sources(self):
         bundle = self.dir / "autograder.zip"
         workbook(self.root, "package", "--assignment", str(self.assignment), "-o", str(bundle), check_code=0)
         with zipfile.ZipFile(bundle) as archive:
             names = set(archive.namelist())
             self.assertLessEqual({"setup.sh", "run_autograder", "assignment.json", "workbook/workbook.json",
-                                  "workbook/tools/install-deps.sh"}, names)
+                                  "workbook/bin/workbook", "workbook/bin/workbook-sandbox",
+                                  "workbook/kits/file_reader/kit.json", "workbook/kits/file_reader/catalog.json"},
+                                 names)
             self.assertEqual(json.loads(archive.read("assignment.json")), json.loads(self.assignment.read_text()))
             self.assertIn("grade-class", archive.read("run_autograder").decode())
+            # Only what a submission's compile and link need: no solution, mutant or test source.
+            self.assertEqual([n for n in names if n.endswith((".cpp", ".patch"))], [])
+            self.assertEqual([n for n in names if "solutions" in n or "mutants" in n or "suites" in n], [])
+            headers = sorted(n.rsplit("/", 1)[-1] for n in names if n.endswith(".hpp") and "/cf/" not in n)
+            self.assertEqual(headers, ["file_reader.hpp"])
+            self.assertIn("apt-get install", archive.read("setup.sh").decode())
+            self.assertNotIn("install-deps", archive.read("setup.sh").decode())
+
+    def test_a_bundle_grades_a_flat_upload(self):
+        bundle = self.dir / "flat-autograder.zip"
+        workbook(self.root, "package", "--assignment", str(self.assignment), "-o", str(bundle), check_code=0)
+        autograder = self.dir / "autograder"
+        (autograder / "source").mkdir(parents=True)
+        with zipfile.ZipFile(bundle) as archive:
+            archive.extractall(autograder / "source")
+        for name in ("run_autograder", "workbook/bin/workbook", "workbook/bin/workbook-sandbox"):
+            os.chmod(autograder / "source" / name, 0o755)
+        (autograder / "submission").mkdir()
+        shutil.copy(SOURCE / "solutions/01-file-reader/file_reader.cpp", autograder / "submission")
+        subprocess.run(["bash", str(autograder / "source" / "run_autograder")], check=True, capture_output=True,
+                       env=dict(os.environ, AUTOGRADER_ROOT=str(autograder)), timeout=600)
+        self.assertEqual(json.loads((autograder / "results" / "results.json").read_text())["score"], 10)
 
     def test_shards_merge_into_the_same_gradebook(self):
         # Without the fork bomb, which only costs time here: its row is checked above.

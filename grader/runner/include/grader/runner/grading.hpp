@@ -78,10 +78,11 @@ struct CatalogEntry {
 };
 using Catalog = std::vector<CatalogEntry>;
 
-/// The catalogue of `exercise` the build wrote into `build_dir` (grader/bin/catalog/<name>.json).
-/// Throws std::runtime_error if it is missing, malformed, has an ungraded test, or its points do
-/// not add up to the exercise's points in the manifest.
-Catalog read_catalog(const std::filesystem::path& build_dir, const Exercise& exercise);
+/// Where the build writes the catalogue of `exercise`: <build>/grader/bin/catalog/<name>.json.
+std::filesystem::path catalog_file(const std::filesystem::path& build_dir, const Exercise& exercise);
+/// The catalogue of `exercise` in `file`. Throws std::runtime_error if it is missing, malformed,
+/// has an ungraded test, or its points do not add up to the exercise's points in the manifest.
+Catalog read_catalog(const std::filesystem::path& file, const Exercise& exercise);
 
 /// How the tests of one grade binary are run.
 struct TestRunOptions {

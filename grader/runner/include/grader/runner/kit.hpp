@@ -26,6 +26,9 @@ struct Kit {
   /// library's headers, the exercise's interface header (not its folder), the precompiled
   /// header, the suite's objects and libraries. A sandboxed compile sees only these.
   std::vector<std::filesystem::path> inputs;
+  /// Of those, what the grade binary loads when it runs (its shared libraries): a sandboxed test
+  /// sees these and its own binary.
+  std::vector<std::filesystem::path> runtime;
 };
 
 /// The largest source file a submission may hand in.
@@ -35,6 +38,22 @@ inline constexpr std::uintmax_t kMaxSourceBytes = 1 << 20;
 /// libraries, cf, precompiled header) in `build_dir`, and reads the kit. Throws std::runtime_error
 /// with the build's errors if that fails.
 Kit prepare_kit(const std::filesystem::path& build_dir, const Exercise& exercise);
+
+/// Writes `kit` into `dir` as a self-contained copy a machine without the build tree can grade
+/// with (a Gradescope autograder): kit.json (the commands, with the kit's own paths), the
+/// catalogue, and files/ and lib/ holding only Kit::inputs (the exercise's interface header, the
+/// library's headers, the suite's objects and libraries, and the shared libraries those need
+/// besides the C and C++ runtimes). The commands call the compiler by its versioned name
+/// (g++-12), use no precompiled header (valid for this compiler build only) and no mold, and
+/// the grade binary finds the kit's lib/ by its RPATH.
+void export_kit(const Kit& kit, const std::filesystem::path& dir);
+
+/// Shared libraries `binary` needs that a machine with only a compiler may lack: all but the C
+/// and C++ runtimes (resolved by ldd).
+std::vector<std::filesystem::path> shared_dependencies(const std::filesystem::path& binary);
+
+/// A kit export_kit() wrote into `dir`; throws std::runtime_error if it is not one.
+Kit load_kit(const std::filesystem::path& dir, const Exercise& exercise);
 
 /// Grades the exercise's files found in `files_dir` (laid out like exercises/<dir>/): copies
 /// them into `work_dir` (so that only they count, not a changed header beside them), compiles
