@@ -270,8 +270,9 @@ int grade_class(Context& context, const ClassRequest& request) {
                                fs::perms::others_read | fs::perms::others_exec);
   batch.work_root = work_root.path();
   // (The build trees of the presets live in the source tree; --build-dir may name another.)
-  batch.hidden = {context.root,       context.source_dir, context.build_dir, request.submissions, request.out,
-                  work_root.path(), "/root",            "/home"};
+  // /run holds the system's sockets (D-Bus and the like); /tmp is private to each sandbox anyway.
+  batch.hidden = {context.root, context.source_dir, context.build_dir, request.submissions, request.out,
+                  work_root.path(), "/root", "/home", "/run"};
   if (const char* home = std::getenv("HOME")) batch.hidden.emplace_back(home);
   for (auto& folder : batch.hidden) folder = fs::weakly_canonical(fs::absolute(folder));
   if (!sandbox.explanation.empty()) std::cerr << "Note: " << sandbox.explanation << '\n';

@@ -459,7 +459,10 @@ class HostileClassTest(unittest.TestCase):
         cls.tmp_before = set(os.listdir("/tmp"))
         cls.build_before = tree_digest(Path(BUILD) / "grader")
         cls.out = cls.dir / "out"
-        environment = dict(os.environ, WORKBOOK_E2E_SECRET=SECRET)
+        # The grader's own temporary folder is one no sandbox user may write.
+        cls.grader_tmp = cls.dir / "grader-tmp"
+        cls.grader_tmp.mkdir(mode=0o700)
+        environment = dict(os.environ, WORKBOOK_E2E_SECRET=SECRET, TMPDIR=str(cls.grader_tmp))
         cls.graded = subprocess.run([BIN, "--root", str(cls.root), "--build-dir", BUILD, "--color", "never",
                                      "grade-class", str(cls.submissions), "--assignment", str(cls.assignment),
                                      "--out", str(cls.out)], capture_output=True, text=True, timeout=900,
@@ -523,6 +526,7 @@ class HostileClassTest(unittest.TestCase):
     def test_nothing_of_the_batch_outlives_it(self):
         self.assertEqual(self.leftover_processes, [])
         self.assertEqual(sorted(self.tmp_after - self.tmp_before), [])
+        self.assertEqual(os.listdir(self.grader_tmp), [])
         self.assertEqual(self.build_after, self.build_before)
 
 
