@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -100,6 +101,8 @@ struct Batch {
   std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
   std::string race_unavailable;                  ///< why not, when it should run
   fs::path work_root;
+  /// Each source handed in by several students is compiled once.
+  std::unique_ptr<grader::ObjectCache> objects = std::make_unique<grader::ObjectCache>();
   /// What no student's compile or test may see: the workbook (solutions/, the grader's sources),
   /// the build trees, the class's submissions and results, every student's work folder, homes.
   std::vector<fs::path> hidden;
@@ -167,7 +170,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
     const fs::path exercise_work = work / item.name;
     fs::create_directories(exercise_work);
     ExerciseResult result = grader::grade_with_kit(kit, files, exercise_work, test_options(batch, exercise_work, false),
-                                                   compile_limits(batch.assignment));
+                                                   compile_limits(batch.assignment), batch.objects.get());
     if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
       if (batch.race_kits.empty()) {
         result.notes.push_back("race check skipped: " + batch.race_unavailable);
@@ -176,7 +179,8 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
         fs::create_directories(race_work);
         const std::string race_check = grader::fold_race_check(
             result, grader::grade_with_kit(batch.race_kits.at(item.name), files, race_work,
-                                           test_options(batch, race_work, true), compile_limits(batch.assignment)));
+                                           test_options(batch, race_work, true), compile_limits(batch.assignment),
+                                           batch.objects.get()));
         result.notes.push_back("race check: " + race_check);
       }
     }

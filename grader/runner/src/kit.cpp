@@ -327,8 +327,20 @@ Kit load_kit(const fs::path& dir, const Exercise& exercise) {
   return kit;
 }
 
+std::optional<fs::path> ObjectCache::find(const std::string& command, const std::string& source) const {
+  const std::lock_guard lock(mutex_);
+  const auto found = objects_.find(command + '\0' + source);
+  if (found == objects_.end()) return std::nullopt;
+  return found->second;
+}
+
+void ObjectCache::add(const std::string& command, const std::string& source, const fs::path& object) {
+  const std::lock_guard lock(mutex_);
+  objects_.emplace(command + '\0' + source, object);
+}
+
 ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const fs::path& work_dir,
-                              const TestRunOptions& run, const Limits& compile_limits) {
+                              const TestRunOptions& run, const Limits& compile_limits, ObjectCache* cache) {
   const Exercise& exercise = *kit.exercise;
   ExerciseResult result{.exercise = &exercise, .files_dir = files_dir};
   std::string missing;
@@ -400,10 +412,15 @@ ExerciseResult grade_with_kit(const Kit& kit, const fs::path& files_dir, const f
   for (const auto& [file, text] : sources_read) {
     write_new_file(sources / file, text);
     const fs::path object = outputs / (file + ".o");
+    objects += shell_quoted(object) + " ";
+    if (const auto compiled = cache ? cache->find(kit.compile_command, text) : std::nullopt) {
+      fs::copy_file(*compiled, object, fs::copy_options::overwrite_existing);
+      continue;
+    }
     const std::string command = replace_all(replace_all(kit.compile_command, "{source}", shell_quoted(sources / file)),
                                             "{object}", shell_quoted(object));
     if (!build_step(command)) return result;
-    objects += shell_quoted(object) + " ";
+    if (cache) cache->add(kit.compile_command, text, object);
   }
   const fs::path binary = outputs / ("grade_" + exercise.name);
   const std::string link =

@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +67,21 @@ Kit load_kit(const std::filesystem::path& dir, const Exercise& exercise);
 /// file, a compile error or a crash is part of the result.
 ExerciseResult grade_with_kit(const Kit& kit, const std::filesystem::path& files_dir,
                               const std::filesystem::path& work_dir, const TestRunOptions& run,
-                              const Limits& compile_limits);
+                              const Limits& compile_limits, class ObjectCache* cache = nullptr);
+
+/// Objects compiled in a batch, by compile command and source text: a file handed in by several
+/// students (an untouched stub, a shared copy) is compiled once. The compiler's output depends on
+/// nothing else, and no student code runs while it compiles, so an object made in one student's
+/// sandbox is the same as another's would be. Safe to share between threads.
+class ObjectCache {
+ public:
+  /// The object compiled from `source` with `command`, if there is one.
+  std::optional<std::filesystem::path> find(const std::string& command, const std::string& source) const;
+  void add(const std::string& command, const std::string& source, const std::filesystem::path& object);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::filesystem::path> objects_;
+};
 
 }  // namespace workbook::grader
