@@ -172,7 +172,9 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
     ExerciseResult result = grader::grade_with_kit(kit, files, exercise_work, test_options(batch, exercise_work, false),
                                                    compile_limits(batch.assignment), batch.objects.get());
     if (result.status == ExerciseResult::Status::Graded && batch.assignment.race_check) {
-      if (batch.race_kits.empty()) {
+      if (result.all_not_implemented()) {
+        result.notes.push_back("race check: not run: nothing is implemented yet");
+      } else if (batch.race_kits.empty()) {
         result.notes.push_back("race check skipped: " + batch.race_unavailable);
       } else {
         const fs::path race_work = work / (item.name + "-tsan");
@@ -248,8 +250,8 @@ int grade_class(Context& context, const ClassRequest& request) {
                                                            : Assignment::load(request.assignment, context.manifest);
   const auto students = students_of(request);
   const auto started = std::chrono::steady_clock::now();
-  std::cerr << fmt::format("Grading {} students{} on \"{}\" ({} mode); building the grader once...\n",
-                           students.size(),
+  std::cerr << fmt::format("Grading {} student{}{} on \"{}\" ({} mode); building the grader once...\n",
+                           students.size(), students.size() == 1 ? "" : "s",
                            request.shards > 1 ? fmt::format(" (shard {} of {})", request.shard, request.shards) : "",
                            assignment.name, assignment.mode == Assignment::Mode::Graded ? "graded" : "practice");
   Batch batch{.assignment = assignment,
@@ -303,7 +305,8 @@ int grade_class(Context& context, const ClassRequest& request) {
 
   grader::write_class_outputs(request.out, assignment, context.manifest, results);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << fmt::format("Graded {} students in {:.0f} s ({:.1f} students per minute).\n", results.size(), seconds,
+  std::cout << fmt::format("Graded {} student{} in {:.0f} s ({:.1f} students per minute).\n", results.size(),
+                           results.size() == 1 ? "" : "s", seconds,
                            seconds > 0 ? static_cast<double>(results.size()) * 60 / seconds : 0.0)
             << fmt::format("Gradebook: {}\nFeedback:  {}/\n", (request.out / "gradebook.csv").string(),
                            (request.out / "feedback").string());

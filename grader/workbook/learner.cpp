@@ -102,6 +102,7 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
 /// folds its findings into `result`; the verdict, "skipped: why" when TSan could not be used.
 std::string race_check_of(const Context& context, const Exercise& exercise, const GradeRequest& request,
                           ExerciseResult& result) {
+  if (result.all_not_implemented()) return grader::fold_race_check(result, result);  // "not run: ..."
   if (!fs::exists(context.source_dir / "build" / "tsan" / "grader" / "libworkbook_grader_support.a")) {
     std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
   }
@@ -155,6 +156,11 @@ const Exercise& Context::exercise(const std::string& name) const {
     return manifest.exercises.back();
   }
   if (const Exercise* found = manifest.find(name)) return *found;
+  // The number `list` shows works too.
+  if (name.find_first_not_of("0123456789") == std::string::npos && name.size() < 4) {
+    const auto number = static_cast<std::size_t>(std::stoi(name));
+    if (number >= 1 && number <= manifest.exercises.size()) return manifest.exercises[number - 1];
+  }
   std::string known;
   for (const auto& e : manifest.exercises) known += " " + e.name;
   throw std::runtime_error("no exercise called \"" + name + "\"; the exercises are:" + known);
@@ -244,14 +250,14 @@ int lessons(Context& context) {
   return 0;
 }
 
-int lesson(Context& context, int number, const std::vector<std::string>& knobs) {
+int lesson(Context& context, int number, const std::vector<std::string>& knobs, bool run_only) {
   const Lesson* lesson = context.manifest.lesson(number);
   if (!lesson) {
     std::cerr << fmt::format("workbook: there is no lesson {} (they are 1 to {})\n", number,
                              context.manifest.lessons.size());
     return 2;
   }
-  std::cout << grader::read_text(context.root / "lessons" / lesson->slug / "README.md") << '\n';
+  if (!run_only) std::cout << grader::read_text(context.root / "lessons" / lesson->slug / "README.md") << '\n';
   std::cout << bold(context, fmt::format("Running lessons/{}/main.cpp", lesson->slug)) << '\n' << std::flush;
   const std::string error =
       grader::build_target(context.build_dir, lesson->program, context.build_dir / ("workbook-" + lesson->program + ".log"));
@@ -273,7 +279,10 @@ int grade(Context& context, const GradeRequest& request) {
   ExerciseResult result = grade_in(context, exercise, request, context.build_dir, false);
   const std::string race_check = request.race ? race_check_of(context, exercise, request, result) : "";
   if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
-  grader::ReportStyle style{.color = context.color, .all_hints = request.all_hints, .command = "tools/workbook grade"};
+  grader::ReportStyle style{.color = context.color,
+                            .all_hints = request.all_hints,
+                            .command = "tools/workbook grade",
+                            .hints_seen = [&](const std::string& name) { return context.progress.hints_shown_of(name); }};
   grader::print_report(std::cout, context.manifest, {result}, style);
   if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
   if (request.race && !race_check.starts_with("skipped")) {

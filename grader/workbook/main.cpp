@@ -44,8 +44,11 @@ int main(int argc, char** argv) {
   auto* lesson = app.add_subcommand("lesson", "Print a lesson and run its program (knobs after --)");
   int lesson_number = 0;
   std::vector<std::string> knobs;
+  bool run_only = false;
   lesson->add_option("number", lesson_number, "The lesson's number")->required();
   lesson->add_option("knobs", knobs, "Passed on to the program, e.g. -- --workers 4");
+  lesson->add_flag("--run", run_only, "Only run the program, without printing the lesson");
+  lesson->allow_extras();  // a knob given before "--" gets its own message below
 
   cli::GradeRequest grade_request;
   const auto add_grade_options = [&](CLI::App* command) {
@@ -67,7 +70,7 @@ int main(int argc, char** argv) {
   std::string exercise;
   bool reveal = false;
   auto* hint = app.add_subcommand("hint", "The next hint for an exercise");
-  hint->add_option("exercise", exercise)->required();
+  hint->add_option("exercise", exercise, "Its name or the number `list` shows")->required();
   auto* reset = app.add_subcommand("reset", "Restore an exercise's stub (your version is backed up)");
   reset->add_option("exercise", exercise)->required();
   auto* solution = app.add_subcommand("solution", "The reference solution, once your exercise passes");
@@ -132,7 +135,17 @@ int main(int argc, char** argv) {
 
     if (*list) return cli::list(context);
     if (*lessons) return cli::lessons(context);
-    if (*lesson) return cli::lesson(context, lesson_number, knobs);
+    std::vector<std::string> misplaced = lesson->remaining();
+    std::erase(misplaced, "--");  // CLI11 keeps the separator among the extras
+    if (*lesson && !misplaced.empty()) {
+      std::string given;
+      for (const auto& word : misplaced) given += " " + word;
+      for (const auto& word : knobs) given += " " + word;  // "--workers 1": the value was taken as a knob
+      std::cerr << "workbook: pass knobs after --, so that they reach the lesson's program: tools/workbook lesson "
+                << lesson_number << " --" << given << '\n';
+      return 2;
+    }
+    if (*lesson) return cli::lesson(context, lesson_number, knobs, run_only);
     if (*grade) return cli::grade(context, grade_request);
     if (*watch) return cli::watch(context, watch_request);
     if (*hint) return cli::hint(context, exercise);

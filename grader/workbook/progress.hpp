@@ -27,6 +27,11 @@ struct Progress {
   /// Writes atomically (a temporary file renamed over the old one).
   void save(const std::filesystem::path& file) const;
   bool passed(const std::string& exercise) const;
+  /// How many hints of `exercise` the learner has seen.
+  int hints_shown_of(const std::string& exercise) const {
+    const auto found = exercises.find(exercise);
+    return found == exercises.end() ? 0 : found->second.hints_shown;
+  }
 };
 
 /// The progress file of the workbook rooted at `root`.

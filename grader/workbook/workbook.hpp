@@ -61,7 +61,8 @@ struct ClassRequest {
 int overview(Context& context);
 int list(Context& context);
 int lessons(Context& context);
-int lesson(Context& context, int number, const std::vector<std::string>& knobs);
+/// Prints the lesson (unless `run_only`), then builds and runs its program with `knobs`.
+int lesson(Context& context, int number, const std::vector<std::string>& knobs, bool run_only);
 int grade(Context& context, const GradeRequest& request);
 int watch(Context& context, const WatchRequest& request);
 int hint(Context& context, const std::string& exercise);

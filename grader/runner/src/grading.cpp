@@ -463,6 +463,7 @@ std::string build_target(const fs::path& build_dir, const std::string& target, c
 }
 
 std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced) {
+  if (result.all_not_implemented()) return "not run: nothing is implemented yet";
   if (raced.status != ExerciseResult::Status::Graded) {
     constexpr std::string_view kSkipped = "race check skipped: ";
     return raced.detail.starts_with(kSkipped) ? "skipped: " + raced.detail.substr(kSkipped.size())
@@ -497,7 +498,10 @@ std::string first_build_error(const std::string& log) {
   std::size_t end = first + 1;
   while (end < lines.size() && end < first + 6 && lines[end].starts_with(" ")) ++end;
   std::string shown = join(lines, first, end - first);
-  if (errors > 1) shown += "(and " + std::to_string(errors - 1) + " more errors after this one; fix this first)\n";
+  if (errors > 1) {
+    shown += "(and " + std::to_string(errors - 1) + (errors == 2 ? " more error" : " more errors") +
+             " after this one; fix this first)\n";
+  }
   return shown;
 }
 

@@ -123,10 +123,18 @@ void print_exercise(Printer& p, const ExerciseResult& result) {
 
 /// The first exercise (in order) that does not pass yet, or null.
 const ExerciseResult* next_exercise(const std::vector<ExerciseResult>& results) {
+  // One handed in but failing comes before one not handed in at all.
+  for (const auto& result : results) {
+    if (!result.all_passed() && result.status != ExerciseResult::Status::Missing) return &result;
+  }
   for (const auto& result : results) {
     if (!result.all_passed()) return &result;
   }
   return nullptr;
+}
+
+std::string plural(std::size_t count, const std::string& word) {
+  return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
 }
 
 void print_next_step(Printer& p, const ExerciseResult& result, const ReportStyle& style) {
@@ -151,16 +159,26 @@ void print_next_step(Printer& p, const ExerciseResult& result, const ReportStyle
       }
       break;
   }
-  // A failing test's own "Idea" is the targeted hint; the exercise's first hint helps to start.
-  const bool starting = result.status != ExerciseResult::Status::Graded || result.all_not_implemented();
-  const std::size_t shown = style.all_hints ? exercise.hints.size()
-                            : starting      ? std::min<std::size_t>(1, exercise.hints.size())
-                                            : 0;
-  for (std::size_t i = 0; i < shown; ++i) p.line("  Hint {}: {}", i + 1, exercise.hints[i]);
-  if (shown == 0 && !exercise.hints.empty()) {
+  // A failing test's own "Idea" is the targeted hint, and a compile error speaks for itself; to
+  // start an exercise, the next hint the learner has not seen yet helps.
+  const bool starting = result.status == ExerciseResult::Status::Missing || result.all_not_implemented();
+  const std::size_t seen = style.hints_seen ? static_cast<std::size_t>(std::max(0, style.hints_seen(exercise.name))) : 0;
+  std::size_t first = 0;
+  std::size_t last = 0;  // hints [first, last) are shown
+  if (style.all_hints) {
+    last = exercise.hints.size();
+  } else if (starting && seen < exercise.hints.size()) {
+    first = seen;
+    last = seen + 1;
+  }
+  for (std::size_t i = first; i < last; ++i) p.line("  Hint {}: {}", i + 1, exercise.hints[i]);
+  const std::size_t unseen = exercise.hints.size() - std::max(seen, last);
+  if (result.status == ExerciseResult::Status::BuildFailed || result.status == ExerciseResult::Status::Rejected) {
+    // Nothing to add: the error above is what to fix.
+  } else if (last == first && result.status == ExerciseResult::Status::Graded && !result.all_not_implemented()) {
     p.line("  Its message above says what to change. All hints: {} {} --hints", style.command, exercise.name);
-  } else if (shown < exercise.hints.size()) {
-    p.line("  ({} more hints: {} {} --hints)", exercise.hints.size() - shown, style.command, exercise.name);
+  } else if (unseen > 0) {
+    p.line("  ({}: {} {} --hints)", plural(unseen, "more hint"), style.command, exercise.name);
   }
   p.line("  Then grade it again: {} {}", style.command, exercise.name);
 }

@@ -166,6 +166,18 @@ class LearnerTest(WorkbookCase):
         backups = list((self.root / ".workbook" / "backups").glob("file_reader-*/file_reader.cpp"))
         self.assertEqual([b.read_text() for b in backups], ["my work in progress\n"])
 
+    def test_hint_takes_the_number_list_shows(self):
+        self.assertIn("Hint 1 of", workbook(self.root, "hint", "2", check_code=0).stdout)
+        self.assertIn("Hint 2 of", workbook(self.root, "hint", "pipeline", check_code=0).stdout)
+
+    def test_lesson_knobs_before_the_separator_get_a_clear_error_and_run_skips_the_text(self):
+        error = workbook(self.root, "lesson", "2", "--workers", "1", check_code=2).stderr
+        self.assertIn("pass knobs after --", error)
+        self.assertIn("tools/workbook lesson 2 -- --workers 1", error)
+        out = workbook(self.root, "lesson", "2", "--run", "--", "--workers", "1", check_code=0).stdout
+        self.assertIn("Running lessons/02-thread-pool-basics/main.cpp", out)
+        self.assertNotIn((SOURCE / "lessons/02-thread-pool-basics/README.md").read_text().splitlines()[0], out)
+
     def test_bad_input_gets_a_clear_error(self):
         out = workbook(self.root, "grade", "no_such_exercise", check_code=2)
         self.assertIn('no exercise called "no_such_exercise"; the exercises are: file_reader pipeline fetcher', out.stderr)

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct ReportStyle {
   bool color = false;
   bool all_hints = false;                  ///< print every hint of the next exercise, not just the first
   std::string command = "tools/workbook grade";  ///< how the learner grades one exercise: "<command> <name>"
+  std::function<int(const std::string&)> hints_seen;  ///< hints the learner has seen of an exercise (none if unset)
 };
 
 /// Prints the learner's report, ending with the score and the next step.
