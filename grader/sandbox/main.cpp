@@ -267,14 +267,16 @@ int main(int argc, char** argv) {
   int status = 0;
   while (::waitpid(init_pid, &status, 0) < 0 && errno == EINTR) {
   }
+  // From here on the helper ends with _exit: nothing can be started in the PID namespace once
+  // its init is gone, and exit handlers that would (LeakSanitizer's) must not run.
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     // The init failed (it named the step) or was killed: pass its end on.
     if (WIFSIGNALED(status)) ::kill(::getpid(), WTERMSIG(status));
-    return WIFEXITED(status) ? WEXITSTATUS(status) : sandbox::kSetupFailed;
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : sandbox::kSetupFailed);
   }
   int program_status = 0;
   if (::read(status_pipe[0], &program_status, sizeof program_status) != sizeof program_status) {
-    return sandbox::kSetupFailed;
+    ::_exit(sandbox::kSetupFailed);
   }
   if (WIFSIGNALED(program_status)) {
     // Die of the same signal, so that our parent sees what the program saw (no core dump:
@@ -285,5 +287,5 @@ int main(int argc, char** argv) {
     ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
     ::kill(::getpid(), WTERMSIG(program_status));
   }
-  return WEXITSTATUS(program_status);
+  ::_exit(WEXITSTATUS(program_status));
 }

@@ -341,12 +341,20 @@ TEST(ChildProcess, RunsChildrenFromManyThreadsAtOnce) {
 TEST(ChildProcess, SandboxSupportExplainsWhatIsMissing) {
   const SandboxSupport& support = sandbox_support();
   EXPECT_EQ(&support, &sandbox_support()) << "computed once";
-  EXPECT_EQ(support.explanation.empty(), support.network_isolation && support.process_limit) << support.explanation;
+  EXPECT_EQ(support.explanation.empty(),
+            support.network_isolation && support.process_limit && support.namespaces && support.cgroups)
+      << support.explanation;
   if (!support.network_isolation) {
     EXPECT_NE(support.explanation.find("no network isolation: "), std::string::npos);
   }
   if (!support.process_limit) {
     EXPECT_NE(support.explanation.find("no process limit: "), std::string::npos);
+  }
+  if (!support.namespaces) {
+    EXPECT_NE(support.explanation.find("no sandbox "), std::string::npos);
+  }
+  if (!support.cgroups) {
+    EXPECT_NE(support.explanation.find("no cgroup "), std::string::npos);
   }
 }
 
