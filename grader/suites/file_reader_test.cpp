@@ -25,6 +25,8 @@ using workbook::grader::Background;
 using workbook::grader::call;
 using workbook::grader::Feedback;
 using workbook::grader::FifoFiles;
+using workbook::grader::mismatch;
+using workbook::grader::Mismatch;
 using workbook::grader::Monitor;
 using workbook::grader::repr;
 using workbook::grader::TemporaryDirectory;
@@ -39,8 +41,10 @@ void expect_contents(const FileContents& contents, const std::vector<std::string
                                 .got = fmt::format("no such key among the {} entries returned", contents.size()),
                                 .idea = "store every path's result under the exact path string you were given"};
     } else if (it->second != expected[i]) {
-      ADD_FAILURE() << Feedback{.expected = repr(paths[i]) + " -> " + repr(expected[i]),
-                                .got = repr(it->second),
+      const bool both = it->second && expected[i];
+      const auto shown = both ? mismatch(*expected[i], *it->second) : Mismatch{repr(expected[i]), repr(it->second)};
+      ADD_FAILURE() << Feedback{.expected = repr(paths[i]) + " -> " + shown.expected,
+                                .got = shown.got,
                                 .idea = expected[i] ? "the map holds read_file(path) of each path, whole and unchanged"
                                                     : "a file that cannot be read maps to std::nullopt"};
     }
@@ -58,14 +62,28 @@ GRADED_TEST(FileReaderTest, ReadFileReturnsTheWholeContent, .points = 3, .step =
   const auto poem_path = directory.write("poem.txt", poem);
   const auto empty_path = directory.write("empty.txt", "");
 
+  // Bigger than any one buffer a stream reads at a time: numbered lines, so a cut shows where.
+  std::string big;
+  for (int line = 1; big.size() < 3 * 4096 + 5; ++line) big += fmt::format("line {:05}\n", line);
+  const auto big_path = directory.write("big.bin", big);
+
   const auto content = call("read_file", [&] { return read_file(poem_path); });
   if (content != poem) {
     const bool shorter = content && content->size() < poem.size();
-    ADD_FAILURE() << Feedback{.expected = "read_file(\"poem.txt\") == " + repr(poem),
-                              .got = repr(content),
+    const auto shown = content ? mismatch(poem, *content) : Mismatch{repr(poem), repr(content)};
+    ADD_FAILURE() << Feedback{.expected = "read_file(\"poem.txt\") == " + shown.expected,
+                              .got = shown.got,
                               .idea = shorter ? "read the whole file, not one line or one word: copy every byte, "
                                                 "e.g. with std::istreambuf_iterator"
                                               : "return the file's bytes unchanged (open it in binary mode)"};
+  }
+  const auto big_content = call("read_file", [&] { return read_file(big_path); });
+  if (big_content != big) {
+    const auto shown = big_content ? mismatch(big, *big_content) : Mismatch{repr(big), repr(big_content)};
+    ADD_FAILURE() << Feedback{.expected = "read_file(\"big.bin\") == " + shown.expected,
+                              .got = shown.got,
+                              .idea = "read until the end of the file, not one buffer's worth: copy every byte, e.g. "
+                                      "with std::istreambuf_iterator, in binary mode"};
   }
   const auto empty = call("read_file", [&] { return read_file(empty_path); });
   if (empty != std::optional<std::string>("")) {
@@ -115,6 +133,10 @@ GRADED_TEST(FileReaderTest, ReadFilesMapsEveryPathToItsContent, .points = 4, .st
   }
   const auto contents = call("read_files", [&] { return read_files(paths, 3); });
   expect_contents(contents, paths, expected);
+
+  // A path listed twice is one entry of the map, with its content.
+  const auto twice = call("read_files", [&] { return read_files({paths[0], paths[1], paths[0]}, 2); });
+  expect_contents(twice, {paths[0], paths[1]}, {expected[0], expected[1]});
 }
 
 GRADED_TEST(FileReaderTest, ReadFilesOfEmptyListIsEmpty, .points = 3, .step = 2, .tag = "edge cases") {

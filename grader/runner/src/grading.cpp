@@ -56,13 +56,16 @@ using text::tail;
 /// How the runner introduces a race ThreadSanitizer found ("... a data race on ..."); the race
 /// check looks for it.
 constexpr std::string_view kRaceFound = "ThreadSanitizer found a ";
+/// The concept a test that raced is filed under.
+constexpr std::string_view kThreadSafety = "thread safety";
 
 /// A sanitizer's report in the output, shortened, or "".
 std::string sanitizer_report(const std::string& output) {
   if (auto race = summarize_race(output)) {
     return std::string(kRaceFound) + *race +
-           "\nIdea: two threads use the same data at the same time and at least one writes it; guard it "
-           "with a mutex (or make it atomic).";
+           "\nIdea: two threads use the same data at the same time and at least one writes it. Return each "
+           "task's value through its future instead of sharing the data, or guard the data with a mutex (or "
+           "make it atomic).";
   }
   const auto lines = lines_of(output);
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -478,6 +481,7 @@ std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced)
       if (plain.suite != test.suite || plain.name != test.name) continue;
       plain.status = TestStatus::Failed;
       plain.message = test.message.substr(at);
+      plain.tag = std::string(kThreadSafety);  // the fault, whatever concept the test teaches
     }
   }
   return racy == 0 ? "clean" : "races found in " + std::to_string(racy) + (racy == 1 ? " test" : " tests");
@@ -515,6 +519,17 @@ std::string clean_failure_message(const std::string& gtest_failure) {
   static const std::regex exception(R"re(^C\+\+ exception with description "([\s\S]*)" thrown in the test body\.$)re");
   std::smatch match;
   if (std::regex_match(message, match, exception)) message = match[1];
+  // An exception that escaped the learner's code ("read_files threw std::runtime_error: ..."),
+  // in the same three parts as every other failure.
+  static const std::regex escaped(R"(^(\w+) threw ([\s\S]*)$)");
+  if (std::regex_match(message, match, escaped)) {
+    const std::string function = match[1];
+    const bool stub = mentions_not_implemented(message);
+    message = "Expected: " + function + " to return\nGot:      it threw " + match[2].str() + "\nIdea:     " +
+              (stub ? "this is still the stub's throw: replace it with your code, as the README's steps say"
+                    : "an exception escaped from " + function + ": its header says what it returns instead. A "
+                      "future's result() rethrows its task's exception, so catch it where you call result().");
+  }
   return message;
 }
 

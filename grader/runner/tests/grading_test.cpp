@@ -28,7 +28,26 @@ TEST(FoldRaceCheck, ATestThatRacesLosesItsPointsWithTheRaceAsItsMessage) {
   EXPECT_EQ(plain.tests[0].status, TestStatus::Passed);
   EXPECT_EQ(plain.tests[1].status, TestStatus::Failed);
   EXPECT_EQ(plain.tests[1].message, "ThreadSanitizer found a data race on x");
+  EXPECT_EQ(plain.tests[1].tag, "thread safety");  // the fault, not the concept the test teaches
   EXPECT_EQ(plain.earned(), 1);
+}
+
+TEST(FoldRaceCheck, AStubIsNotRaceChecked) {
+  ExerciseResult stub = graded({test("Counts", TestStatus::NotImplemented, "read_files() is not implemented yet")});
+  EXPECT_EQ(fold_race_check(stub, stub), "not run: nothing is implemented yet");
+}
+
+TEST(CleanFailureMessage, AnExceptionThatEscapedTheLearnersCodeGetsExpectedGotAndIdea) {
+  const std::string message = clean_failure_message(
+      "unknown file\nC++ exception with description \"read_files threw std::runtime_error: boom\" thrown in the "
+      "test body.");
+  EXPECT_EQ(message.substr(0, message.find("\nIdea:")),
+            "Expected: read_files to return\nGot:      it threw std::runtime_error: boom");
+  EXPECT_NE(message.find("Idea:     an exception escaped from read_files"), std::string::npos) << message;
+  const std::string stub = clean_failure_message(
+      "unknown file\nC++ exception with description \"read_file threw std::logic_error: read_file() is not "
+      "implemented yet\" thrown in the test body.");
+  EXPECT_NE(stub.find("Idea:     this is still the stub's throw"), std::string::npos) << stub;
 }
 
 TEST(FoldRaceCheck, FailuresWithoutARaceAreNotTheRaceChecksBusiness) {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string_view>
+
 namespace workbook::grader {
 
 std::ostream& operator<<(std::ostream& out, const Feedback& feedback) {
@@ -10,22 +13,61 @@ std::ostream& operator<<(std::ostream& out, const Feedback& feedback) {
   return out;
 }
 
-std::string repr(const std::string& text) {
-  constexpr std::size_t kShown = 60;
-  std::string out = "\"";
-  for (char c : text.substr(0, kShown)) {
+namespace {
+
+/// `text` escaped as a C++ string literal's content.
+std::string escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
     switch (c) {
       case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\0': out += "\\0"; break;
-      default: out += c;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
     }
   }
-  out += '"';
+  return out;
+}
+
+constexpr std::size_t kShown = 60;
+
+}  // namespace
+
+std::string repr(const std::string& text) {
+  std::string out = "\"" + escaped(std::string_view(text).substr(0, kShown)) + '"';
   if (text.size() > kShown) out += fmt::format("... ({} characters)", text.size());
   return out;
+}
+
+Mismatch mismatch(const std::string& expected, const std::string& got) {
+  std::size_t first = 0;
+  while (first < expected.size() && first < got.size() && expected[first] == got[first]) ++first;
+  // Some context before the difference, the rest of the window after it.
+  constexpr std::size_t kBefore = 20;
+  const std::size_t start = first > kBefore ? first - kBefore : 0;
+  const auto window = [&](const std::string& text) {
+    const std::string_view shown = std::string_view(text).substr(std::min(start, text.size()), kShown);
+    std::string out = (start > 0 ? "...\"" : "\"") + escaped(shown) + '"';
+    if (start + shown.size() < text.size()) out += "...";
+    if (start > 0 || text.size() > kShown) {
+      out += fmt::format(" (from byte {} of {})", std::min(start, text.size()), text.size());
+    }
+    return out;
+  };
+  Mismatch result{window(expected), window(got)};
+  if (first < expected.size() || first < got.size()) {
+    const std::string at = fmt::format(", first difference at byte {}", first);
+    result.got += at;
+  }
+  return result;
 }
 
 std::string repr(const std::optional<std::string>& text) { return text ? repr(*text) : "std::nullopt"; }

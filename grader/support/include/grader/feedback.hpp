@@ -23,8 +23,18 @@ struct Feedback {
 /// Prints "Expected: ...\nGot:      ...\nIdea:     ..." (the runner recognises these labels).
 std::ostream& operator<<(std::ostream& out, const Feedback& feedback);
 
-/// A string as C++ source would spell it (like Python's repr), shortened if long.
+/// A string as C++ source would spell it (like Python's repr): control characters escaped
+/// ("\r", "\x1b"), shortened if long.
 std::string repr(const std::string& text);
+
+/// Two strings that differ, each shown as repr() of the same window around their first
+/// differing byte, with its offset when that is not near the start, so that a difference deep in
+/// a long text (or an invisible "\r") shows: {"...\"ne\\r\\nlast\"... (from byte 40 of 60)", ...}.
+struct Mismatch {
+  std::string expected;
+  std::string got;
+};
+Mismatch mismatch(const std::string& expected, const std::string& got);
 /// repr(*text), or "std::nullopt".
 std::string repr(const std::optional<std::string>& text);
 /// ["a", "b"] with each element quoted.
