@@ -251,8 +251,13 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
     const int seconds = hang.contains("timeout_seconds") && hang["timeout_seconds"].is_number_integer()
                             ? hang["timeout_seconds"].get<int>()
                             : static_cast<int>(options.test_timeout.count());
-    result.message = "The test did not finish within " + std::to_string(seconds) + " s. It was " +
-                     string_field(hang, "step") + ".";
+    const int idle = hang.contains("idle_seconds") && hang["idle_seconds"].is_number_integer()
+                         ? hang["idle_seconds"].get<int>()
+                         : 0;
+    result.message = idle > 0 ? "Every thread of the test waited for " + std::to_string(idle) +
+                                    " s with none of them running: a deadlock. It was " + string_field(hang, "step") + "."
+                              : "The test did not finish within " + std::to_string(seconds) + " s. It was " +
+                                    string_field(hang, "step") + ".";
     for (const auto& failure : failure_messages(hang)) result.message += "\n" + failure;
     const std::string threads = summarize_backtraces(string_field(hang, "backtraces"), options.learner_dirs);
     if (!threads.empty()) result.message += "\nWhere each thread was when it was stopped:\n" + threads;

@@ -25,8 +25,10 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -79,6 +81,7 @@ Backtraces capture_backtraces() {
   // clang-format off
   const char* argv[] = {"gdb", "-batch", "-nx",
                         "-iex", "set debuginfod enabled off",  // never wait for a debug info server
+                        "-iex", "set auto-load off",           // nor read scripts of the libraries
                         "-p", pid.c_str(),
                         "-ex", "set filename-display absolute",  // so that the runner can tell the learner's files
                         "-ex", "thread apply all bt",
@@ -198,22 +201,54 @@ class Watchdog {
   }
 
  private:
+  /// Waits for the deadline of each test, looking every quarter second whether the process still
+  /// runs at all: when no thread has used the CPU for idle_limit() (everything blocked: a
+  /// deadlock), the hang is reported then rather than at the deadline.
   void watch() {
     std::unique_lock lock(mutex_);
     while (true) {
       changed_.wait(lock, [&] { return deadline_.has_value(); });
       const auto deadline = *deadline_;
-      if (changed_.wait_until(lock, deadline, [&] { return deadline_ != deadline; })) continue;
-      report_hang();  // does not return
+      auto cpu = cpu_ticks();
+      auto last_run = Clock::now();
+      while (true) {
+        const auto next = std::min(deadline, Clock::now() + std::chrono::milliseconds(250));
+        if (changed_.wait_until(lock, next, [&] { return deadline_ != deadline; })) break;
+        if (Clock::now() >= deadline) report_hang(false);  // does not return
+        if (const auto now_cpu = cpu_ticks(); now_cpu != cpu) {
+          cpu = now_cpu;
+          last_run = Clock::now();
+        } else if (Clock::now() - last_run >= idle_limit()) {
+          report_hang(true);  // does not return
+        }
+      }
     }
   }
 
-  void report_hang() {
+  /// How long a test may sit with every thread blocked: longer than any bounded wait of a test
+  /// (patience()), which reports a sequential or stuck solution better itself.
+  static std::chrono::milliseconds idle_limit() { return patience() + std::chrono::milliseconds(500); }
+
+  /// CPU time this process has used, in clock ticks (utime + stime of /proc/self/stat).
+  static long cpu_ticks() {
+    std::ifstream in("/proc/self/stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::atol(field.c_str());  // fields 14 and 15: utime, stime
+    }
+    return ticks;
+  }
+
+  void report_hang(bool idle) {
     const std::string step = Step::current();
     const Backtraces backtraces = capture_backtraces();
     nlohmann::json report = {{"event", "hang"},
                              {"test", test_},
                              {"timeout_seconds", limit_.count()},
+                             {"idle_seconds", idle ? std::chrono::ceil<std::chrono::seconds>(idle_limit()).count() : 0},
                              {"step", step.empty() ? "running the test body" : step},
                              {"failures", failures_},
                              {"backtraces", backtraces.text},

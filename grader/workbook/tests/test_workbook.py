@@ -134,6 +134,17 @@ class LearnerTest(WorkbookCase):
             self.assertIn("Where each thread was", out)
             self.assertIn("file_reader.cpp", out)
 
+    def test_a_deadlock_is_reported_once_nothing_runs_not_at_the_time_limit(self):
+        self.write(FILE_READER, HANGS)
+        # Patience 1 s: a test with every thread blocked for 1.5 s is reported as a deadlock, long
+        # before its 300 s limit.
+        result = subprocess.run([BIN, "--root", str(self.root), "--build-dir", BUILD, "--color", "never", "grade",
+                                 "file_reader", "--timeout", "300"], capture_output=True, text=True, timeout=120,
+                                env=dict(os.environ, WORKBOOK_PATIENCE_MS="1000"))
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("with none of them running: a deadlock", result.stdout)
+        self.assertNotIn("did not finish within 300 s", result.stdout)
+
     def test_a_crash_is_reported_with_its_signal_and_grading_goes_on(self):
         self.write(FILE_READER, CRASHES)
         out = workbook(self.root, "grade", "file_reader", check_code=1).stdout

@@ -13,8 +13,10 @@ inline constexpr std::string_view kCatalogFlag = "--workbook_catalog=";
 /// descriptor 4 when the program starts (the runner provides both; see run_child). Records:
 ///   {"token", "event": "start", "test": "Suite.Name"}            a test began
 ///   {"token", "event": "end", "test", "passed": bool, "failures": [messages]}
-///   {"token", "event": "hang", "test", "timeout_seconds", "step", "failures", "backtraces", "backtrace_note"}
-/// "hang": the watchdog stopped a test at its time limit; "step" says what it was doing ("waiting
+///   {"token", "event": "hang", "test", "timeout_seconds", "idle_seconds", "step", "failures", "backtraces",
+///    "backtrace_note"}
+/// "hang": the watchdog stopped a test at its time limit, or earlier when no thread had run for
+/// "idle_seconds" (0: it was the time limit); "step" says what it was doing ("waiting
 /// for ...", or "running the test body"); "backtraces" is gdb's "thread apply all bt" output ("" if
 /// it could not be had, and "backtrace_note" says why). The runner trusts none of it: a record
 /// without the token, a malformed line or a test it did not ask for makes the test "tampered".
