@@ -101,6 +101,7 @@ struct Batch {
   std::map<std::string, grader::Kit> race_kits;  ///< empty when the race check is off or cannot run
   std::string race_unavailable;                  ///< why not, when it should run
   fs::path work_root;
+  fs::path submissions;  ///< the class's folder: feedback names files relative to it
   /// Each source handed in by several students is compiled once.
   std::unique_ptr<grader::ObjectCache> objects = std::make_unique<grader::ObjectCache>();
   /// What no student's compile or test may see: the workbook (solutions/, the grader's sources),
@@ -186,6 +187,7 @@ StudentResult grade_student(const Batch& batch, const fs::path& folder) {
         result.notes.push_back("race check: " + race_check);
       }
     }
+    grader::show_paths_relative_to(result, batch.submissions);
     student.exercises.push_back(std::move(result));
   }
   student.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -275,6 +277,7 @@ int grade_class(Context& context, const ClassRequest& request) {
                          : fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                fs::perms::others_read | fs::perms::others_exec);
   batch.work_root = work_root.path();
+  batch.submissions = request.submissions;
   // (The build trees of the presets live in the source tree; --build-dir may name another.)
   // /run holds the system's sockets (D-Bus and the like); /tmp is private to each sandbox anyway.
   batch.hidden = {context.root, context.source_dir, context.build_dir, request.submissions, request.out,

@@ -492,6 +492,21 @@ std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced)
   return racy == 0 ? "clean" : "races found in " + std::to_string(racy) + (racy == 1 ? " test" : " tests");
 }
 
+void show_paths_relative_to(ExerciseResult& result, const fs::path& root) {
+  const fs::path absolute = fs::absolute(root).lexically_normal();
+  const std::vector<std::string> prefixes{(absolute / "").string(), (fs::proximate(absolute) / "").string()};
+  const auto relative = [&](std::string text) {
+    for (const auto& prefix : prefixes) {
+      if (prefix != "/" && prefix != "./") text = text::replace_all(text, prefix, "");
+    }
+    return text;
+  };
+  result.files_dir = relative(result.files_dir.string());
+  result.detail = relative(result.detail);
+  for (auto& note : result.notes) note = relative(note);
+  for (auto& test : result.tests) test.message = relative(test.message);
+}
+
 std::string first_build_error(const std::string& log) {
   const auto lines = lines_of(log);
   static const std::regex located(R"(^(.*):(\d+):(\d+): (fatal )?error: )");

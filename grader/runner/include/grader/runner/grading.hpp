@@ -135,6 +135,11 @@ std::string build_target(const std::filesystem::path& build_dir, const std::stri
 /// "clean", "races found in N tests", or "skipped: why" when TSan could not build or run them.
 std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced);
 
+/// Paths below `root` in the result (its files_dir, detail, notes and test messages), whether
+/// written absolute or relative to the working directory, made relative to `root`: a class's
+/// feedback says "alice/01-file-reader/file_reader.cpp", not where the grader kept it.
+void show_paths_relative_to(ExerciseResult& result, const std::filesystem::path& root);
+
 /// The first compiler or linker error of a build log, with the lines that show it ("" if none).
 std::string first_build_error(const std::string& log);
 
