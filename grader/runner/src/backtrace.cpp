@@ -282,6 +282,22 @@ std::string location(const Frame& frame) {
 
 /// One thread in words, or nullopt if none of the learner's or the test's code is on its stack.
 std::optional<std::string> describe(const Thread& thread, const std::vector<fs::path>& learner_dirs) {
+  // The thread that crashed runs the grade binary's crash handler: what it was doing is below the
+  // handler's frames.
+  const auto handler = std::find_if(thread.frames.begin(), thread.frames.end(), [](const Frame& frame) {
+    return frame.function.find("<signal handler called>") != std::string::npos;
+  });
+  if (handler != thread.frames.end()) {
+    const Thread crashed{thread.number, thread.name, {std::next(handler), thread.frames.end()}};
+    if (crashed.frames.empty()) return std::nullopt;
+    const Frame& innermost = crashed.frames.front();
+    const auto where = describe(crashed, learner_dirs);
+    if (is_learners(innermost, learner_dirs)) return "crashed in " + location(innermost);
+    const std::string in = "crashed in " + readable_name(innermost.function);
+    if (!where) return in;
+    const auto called = where->find(" called from ");
+    return in + (called != std::string::npos ? where->substr(called) : " called from " + where->substr(where->find(' ') + 1));
+  }
   const auto learners = std::find_if(thread.frames.begin(), thread.frames.end(),
                                      [&](const Frame& frame) { return is_learners(frame, learner_dirs); });
   const auto tests = std::find_if(thread.frames.begin(), thread.frames.end(), [](const Frame& frame) {

@@ -84,16 +84,27 @@ std::string sanitizer_report(const std::string& output) {
   return "";
 }
 
-/// The grade binary's own crash report ("It crashed (SIGSEGV, ...) while <step>.") followed by
-/// what the test printed before it, or "".
-std::string crash_report(const std::string& output) {
+/// The grade binary's own crash report ("It crashed (SIGSEGV, ...) while <step>."), where each
+/// thread was (from the gdb backtrace it printed, as for a hang), and what the test printed
+/// before it; "" if there is no report.
+std::string crash_report(const std::string& output, const std::vector<fs::path>& learner_dirs) {
   constexpr std::string_view kRun = "[ RUN      ] ";
   constexpr std::string_view kCrash = "[  CRASH   ] ";
+  constexpr std::string_view kBacktrace = "[ BACKTRACE ]";
+  constexpr std::string_view kBacktraceEnd = "[ BACKTRACE END ]";
   std::string report;
+  std::string backtrace;
   std::vector<std::string_view> printed;
   bool in_test = false;
+  bool in_backtrace = false;
   for (const auto& line : lines_of(output)) {
-    if (line.starts_with(kCrash)) {
+    if (line.starts_with(kBacktrace)) {
+      in_backtrace = true;
+    } else if (line.starts_with(kBacktraceEnd)) {
+      in_backtrace = false;
+    } else if (in_backtrace) {
+      backtrace += std::string(line) + "\n";
+    } else if (line.starts_with(kCrash)) {
       report = "It " + std::string(line.substr(line.find(" crashed") + 1)) + ".";
     } else if (line.starts_with(kRun)) {
       in_test = true;
@@ -101,7 +112,11 @@ std::string crash_report(const std::string& output) {
       printed.push_back(line);
     }
   }
-  if (report.empty() || printed.empty()) return report;
+  if (report.empty()) return report;
+  if (const std::string threads = summarize_backtraces(backtrace, learner_dirs); !threads.empty()) {
+    report += "\nWhere each thread was when it crashed:\n" + threads;
+  }
+  if (printed.empty()) return report;
   return report + "\nBefore that it printed:\n" + join(printed, printed.size() > 8 ? printed.size() - 8 : 0, 8);
 }
 
@@ -305,7 +320,7 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
     // It ended before the test did: a crash, an exit, a sanitizer's abort, or a failed start.
     const bool began = records.starts > 0;
     result.status = began ? TestStatus::Crashed : TestStatus::StartupCrash;
-    const std::string crash = crash_report(printed);
+    const std::string crash = crash_report(printed, options.learner_dirs);
     const std::string when = began ? " before the test finished" : " before the test began (at start-up)";
     result.message = !sanitizer.empty() ? "The test program " + outcome.describe() + ":\n" + sanitizer
                      : !crash.empty()   ? crash

@@ -260,6 +260,21 @@ TEST(SummarizeBacktraces, KeepsToTwelveLines) {
   EXPECT_TRUE(capped.ends_with("\n... and 2 more threads")) << capped;
 }
 
+TEST(SummarizeBacktraces, NamesWhereTheThreadThatCrashedWasBelowTheCrashHandler) {
+  // The grade binary's crash handler waits for gdb; the fault was in the learner's read_files.
+  constexpr const char* kCrashed = R"gdb(
+Thread 1 (Thread 0x7f0e5ea5a740 (LWP 4242) "grade_file_reade"):
+#0  0x00007f0e5e6e8b83 in clock_nanosleep () from /lib/x86_64-linux-gnu/libc.so.6
+#1  0x00007f0e5e6ed5d3 in nanosleep () from /lib/x86_64-linux-gnu/libc.so.6
+#2  0x000055d1c6a3b1e2 in workbook::grader::(anonymous namespace)::print_crash_backtrace () at /work/main/grader/support/src/main.cpp:320
+#3  0x000055d1c6a3b4a0 in workbook::grader::(anonymous namespace)::report_crash (signal=11) at /work/main/grader/support/src/main.cpp:351
+#4  <signal handler called>
+#5  0x000055d1c6a1f0b1 in exercises::read_files () at /tmp/work/src/file_reader.cpp:47
+#6  0x000055d1c6a20c11 in FileReaderTest_ReadFilesMapsEveryPathToItsContent_Test::TestBody (this=0x55d1c8) at /work/main/grader/suites/file_reader_test.cpp:121
+)gdb";
+  EXPECT_EQ(summarize_backtraces(kCrashed, {"/tmp/work/src"}), "thread 1: crashed in exercises::read_files() at file_reader.cpp:47");
+}
+
 TEST(SummarizeBacktraces, IsEmptyWithoutABacktrace) {
   EXPECT_EQ(summarize_backtraces("", kFetcherDir), "");
   EXPECT_EQ(summarize_backtraces("ptrace: Operation not permitted.\nNo stack.\n", kFetcherDir), "");

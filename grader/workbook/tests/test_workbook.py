@@ -151,6 +151,8 @@ class LearnerTest(WorkbookCase):
         self.assertIn("CRASH", out)
         self.assertRegex(out, "SIGSEGV|store to null pointer")  # the latter in a build with UBSan
         self.assertRegex(out, r"pass\s+ReadFile")  # the tests that never call read_files still pass
+        if shutil.which("gdb") and "SIGSEGV" in out:  # where it crashed, as for a hang
+            self.assertRegex(out, r"crashed in exercises::read_files\(\) at file_reader\.cpp:\d+")
 
     def test_a_compile_error_shows_the_first_error_with_file_and_line(self):
         self.write(FILE_READER, DOES_NOT_COMPILE)
