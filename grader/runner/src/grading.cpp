@@ -205,6 +205,14 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
   ChildOptions child = options.child;
   child.limits.time = test_timeout + std::chrono::seconds(protocol::kHangReportSeconds);
   child.results_channel = true;
+  if (!child.sandbox) {
+    // What a killed test leaves in its temporary folder (the suites' FIFOs) goes with the scratch
+    // folder; a sandbox has a private /tmp instead.
+    const fs::path tmp = scratch.file(id + ".tmp");
+    fs::create_directory(tmp);
+    if (child.limits.max_processes && ::geteuid() == 0) fs::permissions(tmp, fs::perms::all);  // another uid
+    child.environment.emplace_back("TMPDIR", tmp.string());
+  }
   child.token = new_token();
   if (child.sandbox) child.sandbox->expose.push_back(binary);
   const auto outcome = run_child(argv, output, child);
@@ -449,7 +457,11 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
 
 void run_tests(const fs::path& binary, const Catalog& catalog, const TestRunOptions& options, ExerciseResult& result) {
   // Outputs and results, in a folder only we can open (a test never writes into it by name).
-  const ScratchDirectory scratch("workbook-grade-", options.scratch_root);
+  // Without a sandbox, a test running as a user id of its own must pass through to its TMPDIR.
+  const bool other_user = !options.child.sandbox && options.child.limits.max_processes && ::geteuid() == 0;
+  const ScratchDirectory scratch("workbook-grade-", options.scratch_root,
+                                 other_user ? fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec
+                                            : fs::perms::owner_all);
   result.status = ExerciseResult::Status::Graded;
   std::vector<std::size_t> order(catalog.size());
   std::iota(order.begin(), order.end(), 0);
