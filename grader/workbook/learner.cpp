@@ -1,7 +1,5 @@
 // The learner's commands: the overview, the lists, lessons, grading (with the race check),
 // watching for saves, hints, reset and the reference solution.
-#include <poll.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <boost/process/args.hpp>
@@ -284,7 +282,8 @@ int grade(Context& context, const GradeRequest& request) {
   grader::ReportStyle style{.color = context.color,
                             .all_hints = request.all_hints,
                             .command = "tools/workbook grade",
-                            .hints_seen = [&](const std::string& name) { return context.progress.hints_shown_of(name); }};
+                            .hints_seen = [&](const std::string& name) { return context.progress.hints_shown_of(name); },
+                            .watching = request.watching};
   grader::print_report(std::cout, context.manifest, {result}, style);
   if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
   if (request.race && !race_check.starts_with("skipped")) {
@@ -298,65 +297,6 @@ int grade(Context& context, const GradeRequest& request) {
     std::cout << fmt::format("\nThe reference solution is open to you now: tools/workbook solution {}\n", exercise.name);
   }
   return result.all_passed() ? 0 : 1;
-}
-
-int watch(Context& context, const WatchRequest& request) {
-  const Exercise& exercise = context.exercise(request.grade.exercise);
-  GradeRequest each = request.grade;
-  each.exercise = exercise.name;
-  const fs::path dir = context.exercise_dir(exercise);
-  const int events = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  const bool file_events =
-      events >= 0 && ::inotify_add_watch(events, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) >= 0;
-  bool keyboard = true;
-  for (int run = 1;; ++run) {
-    try {
-      grade(context, each);
-    } catch (const std::exception& error) {
-      std::cout << "workbook: " << error.what() << '\n';
-    }
-    if (request.max_runs > 0 && run >= request.max_runs) break;
-    std::cout << '\n'
-              << (file_events ? fmt::format("Watching exercises/{}/: save a file to grade again, or press Enter. "
-                                            "Ctrl-C stops.\n",
-                                            exercise.dir)
-                              : "File events are not available here: press Enter to grade again. Ctrl-C stops.\n")
-              << std::flush;
-    // Wait for a save of a source file (editors may write a temporary file and rename it) or Enter.
-    bool changed = false;
-    while (!changed) {
-      std::vector<pollfd> fds;
-      if (file_events) fds.push_back({events, POLLIN, 0});
-      if (keyboard) fds.push_back({STDIN_FILENO, POLLIN, 0});
-      if (fds.empty()) return 0;  // nothing can ever wake us
-      if (::poll(fds.data(), fds.size(), -1) < 0) continue;
-      for (const auto& fd : fds) {
-        if (fd.revents == 0) continue;
-        if (fd.fd == STDIN_FILENO) {
-          std::string line;
-          if (std::getline(std::cin, line)) {
-            changed = true;
-          } else {
-            keyboard = false;  // stdin closed: only file events remain
-          }
-          continue;
-        }
-        alignas(inotify_event) char buffer[4096];
-        ssize_t length = 0;
-        while ((length = ::read(events, buffer, sizeof buffer)) > 0) {
-          for (ssize_t at = 0; at < length;) {
-            const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
-            const std::string name = event->len > 0 ? event->name : "";
-            if (name.ends_with(".cpp") || name.ends_with(".hpp") || name.ends_with(".h")) changed = true;
-            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-          }
-        }
-      }
-    }
-    std::cout << "\nChange seen, grading again.\n\n";
-  }
-  if (events >= 0) ::close(events);
-  return 0;
 }
 
 int hint(Context& context, const std::string& name) {

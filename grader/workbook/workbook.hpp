@@ -38,11 +38,12 @@ struct GradeRequest {
   int timeout_seconds = 15;
   bool all_hints = false;
   std::filesystem::path json;  ///< also write the results here as JSON ("" = no)
+  bool watching = false;       ///< graded by watch: it grades again by itself
 };
 
 struct WatchRequest {
-  GradeRequest grade;
-  int max_runs = 0;  ///< stop after this many gradings (0: until interrupted)
+  GradeRequest grade;  ///< its exercise: where to start ("" = the next one to do)
+  int max_runs = 0;    ///< stop after this many gradings (0: until q, end of input or Ctrl-C)
 };
 
 struct ClassRequest {

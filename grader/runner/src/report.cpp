@@ -183,7 +183,7 @@ void print_next_step(Printer& p, const ExerciseResult& result, const ReportStyle
   } else if (unseen > 0) {
     p.line("  ({}: {} {} --hints)", plural(unseen, "more hint"), style.command, exercise.name);
   }
-  p.line("  Then grade it again: {} {}", style.command, exercise.name);
+  if (!style.watching) p.line("  Then grade it again: {} {}", style.command, exercise.name);
 }
 
 }  // namespace

@@ -198,21 +198,46 @@ class LearnerTest(WorkbookCase):
 
 
 class WatchTest(WorkbookCase):
-    def test_watch_grades_again_when_a_file_is_saved(self):
-        command = [BIN, "--root", str(self.root), "--build-dir", BUILD, "--color", "never", "watch", "file_reader",
-                   "--max-runs", "2"]
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as process:
-            seen = []
-            for line in process.stdout:
-                seen.append(line)
-                if line.startswith("Watching exercises/01-file-reader/"):
-                    break
-            self.assertIn("Score: 0/30\n", seen, "".join(seen))
+    def watch(self, *args):
+        command = [BIN, "--root", str(self.root), "--build-dir", BUILD, "--color", "never", "watch", *args]
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def read_until_prompt(self, process) -> str:
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith(("Watching exercises/", "Type h (hint)")):
+                break
+        return "".join(seen)
+
+    def test_a_save_grades_again_and_a_pass_moves_on_to_the_next_exercise(self):
+        with self.watch("file_reader", "--max-runs", "3") as process:
+            first = self.read_until_prompt(process)
+            self.assertIn("Score: 0/30\n", first)
+            self.assertNotIn("Then grade it again", first)
             self.write(FILE_READER, SOLUTION)  # the save the watcher waits for
             rest = process.stdout.read()
             self.assertEqual(process.wait(timeout=300), 0)
-        self.assertIn("Change seen, grading again.", rest)
+        self.assertIn("Change seen in file_reader, grading again.", rest)
         self.assertIn("Score: 30/30", rest)
+        self.assertIn("file_reader passes. On to exercise 2, Parallel pipeline with progress.", rest)
+        self.assertIn("2. Parallel pipeline with progress", rest)
+
+    def test_keys_show_a_hint_the_list_grade_again_and_quit(self):
+        with self.watch("pipeline") as process:
+            self.read_until_prompt(process)
+            process.stdin.write("h\n")
+            process.stdin.flush()
+            self.assertIn("Hint 1 of", self.read_until_prompt(process))
+            process.stdin.write("l\n")
+            process.stdin.flush()
+            self.assertRegex(self.read_until_prompt(process), r"pipeline\s+Parallel pipeline")
+            process.stdin.write("\n")  # Enter: grade again
+            process.stdin.flush()
+            self.assertIn("Score: 0/30", self.read_until_prompt(process))
+            process.stdin.write("q\n")
+            process.stdin.flush()
+            self.assertEqual(process.wait(timeout=120), 0)
 
 
 class ClassTest(unittest.TestCase):

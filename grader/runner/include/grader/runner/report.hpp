@@ -19,6 +19,7 @@ struct ReportStyle {
   bool all_hints = false;                  ///< print every hint of the next exercise, not just the first
   std::string command = "tools/workbook grade";  ///< how the learner grades one exercise: "<command> <name>"
   std::function<int(const std::string&)> hints_seen;  ///< hints the learner has seen of an exercise (none if unset)
+  bool watching = false;  ///< `watch` grades again on every save: no "grade it again" line
 };
 
 /// Prints the learner's report, ending with the score and the next step.
