@@ -288,8 +288,8 @@ int grade(Context& context, const GradeRequest& request) {
   if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
   if (request.race && !race_check.starts_with("skipped")) {
     std::cout << (race_check == "clean" ? "Race check (ThreadSanitizer): no data race found.\n"
-                                        : "Race check (ThreadSanitizer): data races found; the tests above that "
-                                          "show them lost their points.\n");
+                                        : "Race check (ThreadSanitizer): " + race_check +
+                                              " (whichever tests showed the race: the same points every time).\n");
   }
   const bool passed_before = context.progress.passed(exercise.name);
   record(context, result, race_check);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace workbook::grader {
 namespace {
 
@@ -24,12 +26,44 @@ TEST(FoldRaceCheck, ATestThatRacesLosesItsPointsWithTheRaceAsItsMessage) {
       graded({test("Counts", TestStatus::Passed),
               test("Trial", TestStatus::Failed,
                    "Every check passed, but the sanitizer found a problem:\nThreadSanitizer found a data race on x")});
-  EXPECT_EQ(fold_race_check(plain, raced), "races found in 1 test");
+  EXPECT_EQ(fold_race_check(plain, raced), "races found: the thread-safety tests lose their 1 point");
   EXPECT_EQ(plain.tests[0].status, TestStatus::Passed);
   EXPECT_EQ(plain.tests[1].status, TestStatus::Failed);
   EXPECT_EQ(plain.tests[1].message, "ThreadSanitizer found a data race on x");
   EXPECT_EQ(plain.tests[1].tag, "thread safety");  // the fault, not the concept the test teaches
   EXPECT_EQ(plain.earned(), 1);
+}
+
+TEST(FoldRaceCheck, ARaceCostsTheSameFixedPointsWhicheverTestsShowedIt) {
+  const auto tagged = [](std::string name, std::string tag, int points) {
+    return TestResult{.suite = "FetcherTest", .name = std::move(name), .points = points, .tag = std::move(tag),
+                      .status = TestStatus::Passed};
+  };
+  const auto all_pass = [&] {
+    return graded({tagged("Fetches", "http", 3), tagged("Concurrently", "concurrency", 5),
+                   tagged("OneTrial", "thread safety", 2), tagged("Opens", "circuit breaker", 3)});
+  };
+  const auto race_in = [&](std::vector<std::string> names) {
+    ExerciseResult raced = all_pass();
+    for (auto& test : raced.tests) {
+      if (std::find(names.begin(), names.end(), test.name) == names.end()) continue;
+      test.status = TestStatus::Failed;
+      test.message = "Every check passed, but:\nThreadSanitizer found a data race on the breaker's map";
+    }
+    return raced;
+  };
+  // Three runs of the same racy code: TSan saw the race in different tests each time.
+  std::vector<int> earned;
+  std::vector<std::string> verdicts;
+  for (const auto& names : {std::vector<std::string>{"Opens"}, {"Opens", "OneTrial"}, {"Fetches", "Concurrently"}}) {
+    ExerciseResult plain = all_pass();
+    verdicts.push_back(fold_race_check(plain, race_in(names)));
+    earned.push_back(plain.earned());
+  }
+  EXPECT_EQ(earned, (std::vector<int>{6, 6, 6}));  // the concurrency and thread-safety tests' 7 points lost
+  EXPECT_EQ(verdicts[0], "races found: the thread-safety tests lose their 7 points");
+  EXPECT_EQ(verdicts[1], verdicts[0]);
+  EXPECT_EQ(verdicts[2], verdicts[0]);
 }
 
 TEST(FoldRaceCheck, AStubIsNotRaceChecked) {

@@ -130,9 +130,12 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
 std::string build_target(const std::filesystem::path& build_dir, const std::string& target,
                          const std::filesystem::path& log);
 
-/// Folds a ThreadSanitizer run of the same tests (`raced`) into `result`: a test in which TSan
-/// found a data race fails with the race's summary and loses its points. Returns the verdict:
-/// "clean", "races found in N tests", or "skipped: why" when TSan could not build or run them.
+/// Folds a ThreadSanitizer run of the same tests (`raced`) into `result`. A race found in any test
+/// costs the same, fixed set of points: the exercise's tests of concept "concurrency" or "thread
+/// safety" fail with the first race's summary (the tests that showed races, for an exercise
+/// without such tests). Returns the verdict: "clean", "races found: the thread-safety tests lose
+/// their N points", "not run: nothing is implemented yet", or "skipped: why" when TSan could not
+/// build or run them.
 std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced);
 
 /// Paths below `root` in the result (its files_dir, detail, notes and test messages), whether
