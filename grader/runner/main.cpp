@@ -3,11 +3,13 @@
 // Kept to the command line: the work is in the grader_runner library (src/).
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 
 #include "grader/runner/grading.hpp"
@@ -50,6 +52,18 @@ int check_rejected(const std::vector<grader::ExerciseResult>& results, const std
   return print_check("rejected with a message matching /" + expected + "/", failures);
 }
 
+/// The cap of a mutant whose flaw must not earn much: at most `percent` of the points.
+int check_at_most(const std::vector<grader::ExerciseResult>& results, int percent) {
+  std::vector<std::string> problems;
+  for (const auto& result : results) {
+    if (result.earned() * 100 > percent * result.possible()) {
+      problems.push_back(fmt::format("{} earned {}/{}, more than {}%", result.exercise->name, result.earned(),
+                                     result.possible(), percent));
+    }
+  }
+  return print_check(fmt::format("it earns at most {}% of the points", percent), problems);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +77,7 @@ int main(int argc, char** argv) {
   bool expect_not_implemented = false;
   bool expect_full_score = false;
   std::string expect_rejected;
+  std::optional<int> expect_at_most;
 
   app.add_option("exercise", options.exercises, "Exercises to grade (default: all), e.g. file_reader");
   app.add_flag("--solutions", solutions, "Grade the reference solutions (same as --label solution)");
@@ -84,12 +99,15 @@ int main(int argc, char** argv) {
   checks->add_option("--expect-rejected", expect_rejected,
                      "Some test fails with a message matching this regex (a mutant)");
   checks->require_option(0, 1);
+  app.add_option("--expect-at-most", expect_at_most, "With --expect-rejected: it also earns at most this % of the points")
+      ->check(CLI::Range(0, 100))
+      ->needs("--expect-rejected");
   CLI11_PARSE(app, argc, argv);
 
   if (solutions) options.label = "solution";
   options.run.test_timeout = std::chrono::seconds(timeout);
   style.color = color == "always" || (color == "auto" && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
-  if (!expect_rejected.empty()) {
+  if (!expect_rejected.empty() && !expect_at_most) {  // a cap needs every test's result
     const std::regex pattern(expect_rejected, std::regex::ECMAScript | std::regex::icase);
     options.run.stop_when = [pattern](const grader::TestResult& test) {
       return test.status != grader::TestStatus::Passed && std::regex_search(test.message, pattern);
@@ -104,7 +122,10 @@ int main(int argc, char** argv) {
       return print_check("every test fails with \"not implemented yet\"", grader::check_all_not_implemented(results));
     }
     if (expect_full_score) return print_check("every test passes", grader::check_full_score(results));
-    if (!expect_rejected.empty()) return check_rejected(results, expect_rejected);
+    if (!expect_rejected.empty()) {
+      const int rejected = check_rejected(results, expect_rejected);
+      return expect_at_most ? std::max(rejected, check_at_most(results, *expect_at_most)) : rejected;
+    }
     grader::print_report(std::cout, manifest, results, style);
     const bool all_pass = std::all_of(results.begin(), results.end(), [](auto& r) { return r.all_passed(); });
     return all_pass ? 0 : 1;

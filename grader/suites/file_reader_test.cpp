@@ -123,20 +123,41 @@ GRADED_TEST(FileReaderTest, ReadFileOfDirectoryIsNullopt, .points = 3, .step = 1
   }
 }
 
+/// Whether `most_open` files at once shows reads running on futures; a failure says why not.
+void expect_reads_at_once(int most_open, int wanted, const std::string& what) {
+  if (most_open >= wanted) return;
+  ADD_FAILURE() << Feedback{.expected = fmt::format("{} files open at the same time while {}", wanted, what),
+                            .got = most_open <= 1 ? "the files were read one after another: never more than one was open"
+                                                  : fmt::format("at most {} files were open at once", most_open),
+                            .idea = "submit a read for every path to the pool first, then call result() on the "
+                                    "futures: this step is about reading concurrently, not one file after another"};
+}
+
 GRADED_TEST(FileReaderTest, ReadFilesMapsEveryPathToItsContent, .points = 4, .step = 2, .tag = "futures") {
+  Monitor monitor;
+  std::vector<std::optional<std::string>> expected;
+  std::vector<std::string> texts;
+  for (int i = 1; i <= 5; ++i) {
+    texts.push_back(fmt::format("file {}\nsecond line\n", i));
+    expected.emplace_back(texts.back());
+  }
+  // The files are served once 3 are open at once: a pool of 3 reading futures does that at once.
+  FifoFiles files(monitor, texts);
+  Background<FileContents> reading(monitor, "read_files", [&] { return read_files(files.paths(), 3); });
+  monitor.wait_until([&] { return files.open_now() == 3 || reading.done(); }, "3 files to be open at once");
+  const int most_open = files.max_open_at_once();
+  files.release_all();
+  const auto contents = reading.get();
+  expect_reads_at_once(most_open, 3, "mapping 5 paths with max_workers = 3");
+  expect_contents(contents, files.paths(), expected);
+
   TemporaryDirectory directory;
   std::vector<std::string> paths;
-  std::vector<std::optional<std::string>> expected;
-  for (int i = 1; i <= 5; ++i) {
-    expected.emplace_back(fmt::format("file {}\nsecond line\n", i));
-    paths.push_back(directory.write(fmt::format("file{}.txt", i), *expected.back()));
-  }
-  const auto contents = call("read_files", [&] { return read_files(paths, 3); });
-  expect_contents(contents, paths, expected);
+  for (int i = 0; i < 2; ++i) paths.push_back(directory.write(fmt::format("file{}.txt", i), *expected[i]));
 
   // A path listed twice is one entry of the map, with its content.
   const auto twice = call("read_files", [&] { return read_files({paths[0], paths[1], paths[0]}, 2); });
-  expect_contents(twice, {paths[0], paths[1]}, {expected[0], expected[1]});
+  expect_contents(twice, paths, {expected[0], expected[1]});
 }
 
 GRADED_TEST(FileReaderTest, ReadFilesOfEmptyListIsEmpty, .points = 3, .step = 2, .tag = "edge cases") {
@@ -180,11 +201,20 @@ GRADED_TEST(FileReaderTest, ReadFilesReadsTheFilesConcurrently, .points = 6, .st
 }
 
 GRADED_TEST(FileReaderTest, UnreadableFilesDoNotFailTheOthers, .points = 3, .step = 2, .tag = "exceptions in futures") {
+  // Two readable files, served once both are open at once, beside a missing file and a folder:
+  // the reads run on futures, and the two that fail must not fail the call.
+  Monitor monitor;
   TemporaryDirectory directory;
-  const std::vector<std::string> paths{directory.write("first.txt", "first\n"), directory.path_of("missing.txt"),
-                                       directory.make_directory("folder"), directory.write("last.txt", "last\n")};
+  FifoFiles files(monitor, {"first\n", "last\n"});
+  const std::vector<std::string> paths{files.paths()[0], directory.path_of("missing.txt"),
+                                       directory.make_directory("folder"), files.paths()[1]};
+  Background<FileContents> reading(monitor, "read_files", [&] { return read_files(paths, 4); });
+  monitor.wait_until([&] { return files.open_now() == 2 || reading.done(); }, "both readable files to be open at once");
+  const int most_open = files.max_open_at_once();
+  files.release_all();
   try {
-    const auto contents = call("read_files", [&] { return read_files(paths, 2); });
+    const auto contents = reading.get();
+    expect_reads_at_once(most_open, 2, "reading 4 paths with max_workers = 4");
     expect_contents(contents, paths, {"first\n", std::nullopt, std::nullopt, "last\n"});
   } catch (const workbook::grader::LearnerError& error) {
     ADD_FAILURE() << Feedback{.expected =
@@ -221,6 +251,8 @@ GRADED_TEST(FileReaderTest, ReadFilesKeepsAtMostMaxWorkersFilesOpen, .points = 5
             "give the pool min(max_workers, paths.size()) workers: a cf::ThreadPoolExecutor "
             "never runs more tasks at once than it has threads"};
   }
+  // A bound is max_workers at once, not fewer: one file at a time is within it but bounds nothing.
+  expect_reads_at_once(most_open, kMaxWorkers, fmt::format("reading {} files with max_workers = {}", kFiles, kMaxWorkers));
   expect_contents(contents, files.paths(), {texts.begin(), texts.end()});
 }
 
