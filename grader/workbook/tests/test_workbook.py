@@ -240,7 +240,24 @@ class WatchTest(WorkbookCase):
             self.assertEqual(process.wait(timeout=120), 0)
 
 
-class ClassTest(unittest.TestCase):
+class ClassCase(unittest.TestCase):
+    """A class graded once for all its tests: a workbook copy and a submissions folder in a
+    temporary folder removed afterwards."""
+
+    @classmethod
+    def make_class_folders(cls, prefix: str) -> None:
+        cls.dir = Path(tempfile.mkdtemp(prefix=prefix))
+        cls.root = cls.dir / "workbook"
+        cls.root.mkdir()
+        copy_workbook(cls.root)
+        cls.submissions = cls.dir / "submissions"
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+
+class ClassTest(ClassCase):
     """A class of six: one passes, one hands in the stub, one does not compile, one folder is
     empty, one floods its output, one forks without end. Every student gets a row; the batch
     finishes."""
@@ -250,11 +267,7 @@ class ClassTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = Path(tempfile.mkdtemp(prefix="workbook-class-e2e-"))
-        cls.root = cls.dir / "workbook"
-        cls.root.mkdir()
-        copy_workbook(cls.root)
-        cls.submissions = cls.dir / "submissions"
+        cls.make_class_folders("workbook-class-e2e-")
         for student, text in cls.STUDENTS.items():
             folder = cls.submissions / student / "01-file-reader"
             if text == "":
@@ -271,10 +284,6 @@ class ClassTest(unittest.TestCase):
         cls.out = cls.dir / "out"
         cls.graded = workbook(cls.root, "grade-class", str(cls.submissions), "--assignment", str(cls.assignment),
                            "--out", str(cls.out))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
 
     def gradebook(self, out: Path):
         with open(out / "gradebook.csv", newline="") as file:
@@ -468,18 +477,14 @@ def sandbox_user_processes() -> list:
 
 
 @unittest.skipUnless(os.geteuid() == 0, "the class sandbox's protections are complete as root (CI runs as root)")
-class HostileClassTest(unittest.TestCase):
+class HostileClassTest(ClassCase):
     """A class in which most students attack the grader, beside two honest ones. The honest keep
     full marks, no attacker earns more than its code is worth (nothing: each is the stub plus the
     attack), every student has a row, and nothing of the batch outlives it."""
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = Path(tempfile.mkdtemp(prefix="workbook-hostile-e2e-"))
-        cls.root = cls.dir / "workbook"
-        cls.root.mkdir()
-        copy_workbook(cls.root)
-        cls.submissions = cls.dir / "submissions"
+        cls.make_class_folders("workbook-hostile-e2e-")
         texts = {"alice": SOLUTION, ".dotted": SOLUTION, "=HYPERLINK(x)": SOLUTION,
                  "forger": FORGE_RESULTS, "report_writer": FORGE_REPORT_FILE, "extra_points": EXTRA_POINTS,
                  "includer": INCLUDE_SOLUTION, "relative_includer": INCLUDE_SOLUTION_RELATIVE,
@@ -520,10 +525,6 @@ class HostileClassTest(unittest.TestCase):
         cls.tmp_after = set(os.listdir("/tmp"))
         cls.build_after = tree_digest(Path(BUILD) / "grader")
         cls.leftover_processes = sandbox_user_processes()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
 
     def rows(self):
         with open(self.out / "gradebook.csv", newline="") as file:
