@@ -131,17 +131,33 @@ std::vector<std::string> urls_of(const Server& server, const std::vector<std::st
   return urls;
 }
 
+/// Whether `most` requests in flight at once shows the fetches running on futures; a failure says
+/// why not. Every test of fetch_all that can require it does (requests, the bound, the breaker in
+/// front of them), so a fetch_all that sends one request after another earns none of them.
+void expect_in_flight_at_once(int most, int wanted, const std::string& what) {
+  if (most >= wanted) return;
+  ADD_FAILURE() << Feedback{
+      .expected = fmt::format("{} requests in flight at the same time while {}", wanted, what),
+      .got = most <= 1 ? "the requests were sent one after another"
+                       : fmt::format("at most {} requests were in flight at once", most),
+      .idea = "submit a task for every URL before calling result() on any future: result() waits for that "
+              "request to finish"};
+}
+
 // ---- 1. Fetch every URL concurrently ---------------------------------------------------------
 
-GRADED_TEST(FetcherTest, FetchesEveryUrl, .points = 3, .step = 1, .tag = "http") {
+GRADED_TEST(FetcherTest, FetchesEveryUrl, .points = 4, .step = 1, .tag = "http") {
   Server server;
-  server.on("/a", Response{.body = "alpha"});
-  server.on("/b", Response{.body = "beta"});
-  server.on("/c", Response{.status = 201, .body = "gamma"});
+  server.gate().open_when_waiting(2);  // the pages leave once 2 requests are in flight
+  server.on("/a", Response{.body = "alpha", .gated = true});
+  server.on("/b", Response{.body = "beta", .gated = true});
+  server.on("/c", Response{.status = 201, .body = "gamma", .gated = true});
   ManualClock clock;
   CircuitBreaker breaker(3, 30s, clock.source());
   const auto urls = urls_of(server, {"/a", "/b", "/c", "/missing"});
-  const Results results = call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2}); });
+  const Results results = call(
+      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  expect_in_flight_at_once(server.max_in_flight(), 2, "fetching 4 URLs with max_workers = 2");
   const std::string ok_idea = "a 2xx response is Ok, with the response's body";
   expect_result(results, urls[0], FetchStatus::Ok, 200, "alpha", ok_idea);
   expect_result(results, urls[1], FetchStatus::Ok, 200, "beta", ok_idea);
@@ -164,16 +180,7 @@ GRADED_TEST(FetcherTest, FetchesConcurrently, .points = 5, .step = 1, .tag = "co
   const auto urls = urls_of(server, {"/1", "/2", "/3", "/4"});
   const Results results =
       call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 4, .timeout = 4 * patience()}); });
-  if (server.gate().gave_up()) {
-    const int most = server.max_in_flight();
-    ADD_FAILURE() << Feedback{
-        .expected = "4 requests in flight at the same time (4 URLs, max_workers = 4)",
-        .got = most <= 1 ? "the requests were sent one after another"
-                         : fmt::format("at most {} requests were in flight at once", most),
-        .idea =
-            "submit a task for every URL before calling result() on any future: result() waits for that "
-            "request to finish"};
-  }
+  expect_in_flight_at_once(server.max_in_flight(), 4, "fetching 4 URLs with max_workers = 4");
   for (const auto& url : urls) expect_result(results, url, FetchStatus::Ok, 200, "page", "a 2xx response is Ok");
 }
 
@@ -202,11 +209,15 @@ GRADED_TEST(FetcherTest, KeepsAtMostMaxWorkersRequestsInFlight, .points = 4, .st
         .expected = fmt::format("at most {} requests in flight at once (max_workers = {})", kMaxWorkers, kMaxWorkers),
         .got = fmt::format("{} requests were in flight at the same time", server.max_in_flight()),
         .idea = "give the pool min(max_workers, number of URLs) threads: each thread sends one request at a time"};
+  } else {
+    // A bound is max_workers at once, not fewer: one request at a time is within it but bounds nothing.
+    expect_in_flight_at_once(server.max_in_flight(), kMaxWorkers,
+                             fmt::format("fetching {} URLs with max_workers = {}", total, kMaxWorkers));
   }
   for (const auto& url : urls) expect_result(results, url, FetchStatus::Ok, 200, "page", "a 2xx response is Ok");
 }
 
-GRADED_TEST(FetcherTest, UnreachableDroppedAndSlowRequestsFail, .points = 2, .step = 1, .tag = "timeouts") {
+GRADED_TEST(FetcherTest, UnreachableDroppedAndSlowRequestsFail, .points = 1, .step = 1, .tag = "timeouts") {
   std::string unreachable;
   {
     Server gone;
@@ -248,7 +259,7 @@ GRADED_TEST(FetcherTest, BreakerOpensAfterThresholdConsecutiveFailures, .points 
                  "an open circuit refuses requests until reset_timeout has passed");
 }
 
-GRADED_TEST(FetcherTest, SuccessResetsTheFailureCount, .points = 3, .step = 2, .tag = "circuit breaker") {
+GRADED_TEST(FetcherTest, SuccessResetsTheFailureCount, .points = 2, .step = 2, .tag = "circuit breaker") {
   ManualClock clock;
   CircuitBreaker breaker(3, 30s, clock.source());
   const std::string domain = "example.com:80";
@@ -273,7 +284,7 @@ GRADED_TEST(FetcherTest, DomainsHaveSeparateCircuits, .points = 2, .step = 2, .t
 
 // ---- 3. Half-open: exactly one trial -------------------------------------------------------------
 
-GRADED_TEST(FetcherTest, OpenCircuitOffersOneTrialAfterResetTimeout, .points = 4, .step = 3, .tag = "half-open") {
+GRADED_TEST(FetcherTest, OpenCircuitOffersOneTrialAfterResetTimeout, .points = 3, .step = 3, .tag = "half-open") {
   ManualClock clock;
   CircuitBreaker breaker(1, 30s, clock.source());
   const std::string domain = "flaky.example:80";
@@ -291,7 +302,7 @@ GRADED_TEST(FetcherTest, OpenCircuitOffersOneTrialAfterResetTimeout, .points = 4
                  "half-open means one trial: refuse everyone else until the trial reports back");
 }
 
-GRADED_TEST(FetcherTest, TrialSuccessClosesAndTrialFailureReopens, .points = 2, .step = 3, .tag = "half-open") {
+GRADED_TEST(FetcherTest, TrialSuccessClosesAndTrialFailureReopens, .points = 1, .step = 3, .tag = "half-open") {
   ManualClock clock;
   CircuitBreaker breaker(1, 30s, clock.source());
   fail_times(breaker, "heals.example:80", 1);
@@ -413,63 +424,83 @@ GRADED_TEST(FetcherTest, BreakerCountsEveryFailureUnderConcurrentUse, .points = 
 
 // ---- 4. The breaker in front of every request --------------------------------------------------
 
-GRADED_TEST(FetcherTest, OpenCircuitBlocksRequestsWithoutSending, .points = 3, .step = 4, .tag = "circuit breaker") {
-  Server server;
-  for (const char* path : {"/1", "/2", "/3", "/4", "/5"}) server.on(path, Response{.body = "page"});
+GRADED_TEST(FetcherTest, OpenCircuitBlocksRequestsWithoutSending, .points = 4, .step = 4, .tag = "circuit breaker") {
+  Server down;  // its circuit is open before the fetch starts
+  for (const char* path : {"/1", "/2", "/3"}) down.on(path, Response{.body = "page"});
+  Server up;
+  up.gate().open_when_waiting(2);  // its pages leave once both are in flight, beside the blocked ones
+  for (const char* path : {"/a", "/b"}) up.on(path, Response{.body = "page", .gated = true});
   ManualClock clock;
   CircuitBreaker breaker(2, 30s, clock.source());
-  fail_times(breaker, server.domain(), 2);  // open before the fetch starts
-  const auto urls = urls_of(server, {"/1", "/2", "/3", "/4", "/5"});
-  const Results results = call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 3}); });
-  if (server.total_hits() > 0) {
+  fail_times(breaker, down.domain(), 2);
+  const std::vector<std::string> urls{down.url("/1"), up.url("/a"), down.url("/2"), up.url("/b"), down.url("/3")};
+  const Results results = call(
+      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  if (down.total_hits() > 0) {
     ADD_FAILURE() << Feedback{
-        .expected = "no request reaches the server while the circuit for " + server.domain() + " is open",
-        .got = fmt::format("{} requests reached the server while the circuit for {} was open", server.total_hits(),
-                           server.domain()),
+        .expected = "no request reaches the server while the circuit for " + down.domain() + " is open",
+        .got = fmt::format("{} requests reached the server while the circuit for {} was open", down.total_hits(),
+                           down.domain()),
         .idea =
             "call breaker.allow_request(parse_url(url).domain) before sending, and return Blocked without "
             "sending when it says no"};
   }
-  for (const auto& url : urls) {
+  for (const auto& url : {urls[0], urls[2], urls[4]}) {
     expect_result(results, url, FetchStatus::Blocked, 0, "",
                   "a request the breaker refuses is Blocked (and never sent)");
   }
+  expect_in_flight_at_once(up.max_in_flight(), 2,
+                           "fetching 2 URLs of " + up.domain() + " beside 3 blocked ones, with max_workers = 2");
+  for (const auto& url : {urls[1], urls[3]}) {
+    expect_result(results, url, FetchStatus::Ok, 200, "page", "another domain's open circuit does not block this one");
+  }
 }
 
-GRADED_TEST(FetcherTest, ServerErrorsAndMissingResponsesOpenTheCircuit, .points = 3, .step = 4,
+GRADED_TEST(FetcherTest, ServerErrorsAndMissingResponsesOpenTheCircuit, .points = 4, .step = 4,
             .tag = "circuit breaker") {
-  Server server(Server::Options{.gate_patience = 2 * patience()});
-  server.on("/error", Response{.status = 503, .body = "try later"});
-  server.on("/drop", Response{.body = "never complete", .drop_connection = true});
-  server.on("/slow", Response{.body = "too late", .gated = true});
+  Server server(Server::Options{.gate_patience = patience()});
+  server.gate().open_when_waiting(2);  // the 503 and the dropped connection come once both are in flight
+  server.on("/error", Response{.status = 503, .body = "try later", .gated = true});
+  server.on("/drop", Response{.body = "never complete", .gated = true, .drop_connection = true});
   server.on("/after", Response{.body = "fine"});
   ManualClock clock;
   CircuitBreaker breaker(3, 30s, clock.source());
-  const auto urls = urls_of(server, {"/error", "/drop", "/slow", "/after"});
-  // One worker: the requests go in order, so the first three failures come before the fourth.
-  const Results results =
-      call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 1, .timeout = 200ms}); });
-  server.gate().open();
-  expect_result(results, urls[0], FetchStatus::HttpError, 503, "", "a 503 response is an HttpError");
+  const auto failing = urls_of(server, {"/error", "/drop"});
+  const Results results = call(
+      "fetch_all", [&] { return fetch_all(failing, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  expect_in_flight_at_once(server.max_in_flight(), 2, "fetching 2 failing URLs with max_workers = 2");
+  expect_result(results, failing[0], FetchStatus::HttpError, 503, "", "a 503 response is an HttpError");
+
+  // The third failure in a row: a request that times out. The next one is then blocked.
+  server.on("/slow", Response{.body = "too late", .delay = 60s});  // cut short when the server stops
+  call("fetch_all", [&] { return fetch_all({server.url("/slow")}, breaker, {.max_workers = 1, .timeout = 50ms}); });
+  const Results after =
+      call("fetch_all", [&] { return fetch_all({server.url("/after")}, breaker, {.max_workers = 1}); });
   if (server.hits("/after") > 0) {
     ADD_FAILURE() << Feedback{
         .expected =
-            "the 4th request blocked: a 503, a dropped connection and a timeout are 3 consecutive failures "
+            "the request after a 503, a dropped connection and a timeout blocked: 3 consecutive failures "
             "(threshold 3)",
         .got = "it was sent, so the circuit for " + server.domain() + " had not opened",
         .idea =
             "tell the breaker record_failure() for a 5xx and for every request that got no response at all "
             "(refused, dropped or timed out)"};
   }
-  expect_result(results, urls[3], FetchStatus::Blocked, 0, "", "after 3 consecutive failures the circuit is open");
+  expect_result(after, server.url("/after"), FetchStatus::Blocked, 0, "",
+                "after 3 consecutive failures the circuit is open");
 }
 
-GRADED_TEST(FetcherTest, ClientErrorsDoNotOpenTheCircuit, .points = 2, .step = 4, .tag = "4xx vs 5xx") {
+GRADED_TEST(FetcherTest, ClientErrorsDoNotOpenTheCircuit, .points = 3, .step = 4, .tag = "4xx vs 5xx") {
   Server server;
+  server.gate().open_when_waiting(3);  // the 404s come once all 3 requests are in flight
+  const std::vector<std::string> paths{"/no-such-page-1", "/no-such-page-2", "/no-such-page-3"};
+  for (const auto& path : paths) server.on(path, Response{.status = 404, .body = "not found", .gated = true});
   ManualClock clock;
   CircuitBreaker breaker(2, 30s, clock.source());
-  const auto urls = urls_of(server, {"/no-such-page-1", "/no-such-page-2", "/no-such-page-3"});  // 404 each
-  const Results results = call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 1}); });
+  const auto urls = urls_of(server, paths);
+  const Results results = call(
+      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 3, .timeout = 4 * patience()}); });
+  expect_in_flight_at_once(server.max_in_flight(), 3, "fetching 3 URLs with max_workers = 3");
   if (server.total_hits() != 3) {
     ADD_FAILURE() << Feedback{
         .expected = "all 3 requests sent: 404 responses do not open the circuit (threshold 2)",
@@ -479,8 +510,9 @@ GRADED_TEST(FetcherTest, ClientErrorsDoNotOpenTheCircuit, .points = 2, .step = 4
   for (const auto& url : urls) {
     expect_result(results, url, FetchStatus::HttpError, 404, "", "a 404 response is an HttpError with status 404");
   }
-  expect_state(breaker, server.domain(), CircuitState::Closed, "after three 404 responses",
-               "only a 5xx or a missing response is a failure; a 4xx is not");
+  expect_state(breaker, server.domain(), CircuitState::Closed, "after three 404 responses (threshold 2)",
+               "a 4xx means the server is up and refused one request: record_success(), not record_failure(); "
+               "only a 5xx or a missing response is a failure");
 }
 
 }  // namespace
