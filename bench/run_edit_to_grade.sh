@@ -21,8 +21,15 @@ cp -r workbook.json exercises solutions lessons "$copy"/
 cp solutions/"$dir"/* "$copy/exercises/$dir/"
 echo "[[maybe_unused]] static int edit_counter = 0;  // the benchmark edits this line" >> "$copy/exercises/$dir/$file"
 
-tools/workbook --root "$copy" grade "$exercise" > /dev/null  # warm: the grader and the kit are built
+# The plain verdict, which the learner sees first; and the whole of `grade` with the race check,
+# once its grader (build/tsan) is built (the benchmark never starts that build).
+commands=(--command-name "plain verdict" "tools/workbook --root '$copy' grade --no-race $exercise")
+if ninja -C build/tsan -n grader_kits 2>/dev/null | grep -q "no work to do"; then
+  commands+=(--command-name "with the race check" "tools/workbook --root '$copy' grade $exercise")
+else
+  echo "build/tsan is not built: measuring the plain verdict only" >&2
+fi
+tools/workbook --root "$copy" grade --no-race "$exercise" > /dev/null  # warm: the grader and the kit are built
 hyperfine --warmup 1 --runs 10 \
   --prepare "sed -i \"s/edit_counter = [0-9]*/edit_counter = 1\$(date +%N)/\" '$copy/exercises/$dir/$file'" \
-  --export-json "$build/edit-to-grade.json" "$@" \
-  "tools/workbook --root '$copy' grade $exercise"
+  --export-json "$build/edit-to-grade.json" "$@" "${commands[@]}"

@@ -261,7 +261,7 @@ int grade_class(Context& context, const ClassRequest& request) {
                                            : load_kits(context, assignment, request.kits, "")};
   if (assignment.race_check) {
     try {
-      batch.race_kits = request.kits.empty() ? prepare_kits(context, assignment, race_build_dir(context))
+      batch.race_kits = request.kits.empty() ? prepare_kits(context, assignment, configured_race_build_dir(context))
                                              : load_kits(context, assignment, request.kits, "-tsan");
     } catch (const std::exception& error) {
       batch.race_unavailable = error.what();
@@ -335,7 +335,7 @@ int package(Context& context, const fs::path& assignment_file, const fs::path& b
     const grader::Exercise& exercise = *context.manifest.find(item.name);
     grader::export_kit(grader::prepare_kit(context.build_dir, exercise), workbook / "kits" / item.name);
     if (assignment.race_check) {
-      grader::export_kit(grader::prepare_kit(race_build_dir(context), exercise), workbook / "kits" / (item.name + "-tsan"));
+      grader::export_kit(grader::prepare_kit(configured_race_build_dir(context), exercise), workbook / "kits" / (item.name + "-tsan"));
     }
   }
   // The workbook command, its sandbox helper and the shared libraries they need.

@@ -25,6 +25,7 @@
 #include "grader/runner/grading.hpp"
 #include "grader/runner/kit.hpp"
 #include "grader/runner/report.hpp"
+#include "race_check.hpp"
 #include "workbook.hpp"
 
 namespace workbook::cli {
@@ -98,18 +99,56 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
                                 grader::Limits{.time = std::chrono::minutes(3)});
 }
 
-/// Grades `exercise` again with the ThreadSanitizer grader (built in build/tsan on first use) and
-/// folds its findings into `result`; the verdict, "skipped: why" when TSan could not be used.
+/// The race check of `result` (every test of which passed, unless the learner asked for it with
+/// --race): its verdict, with the tests it failed folded into `result`. Prints nothing.
 std::string race_check_of(const Context& context, const Exercise& exercise, const GradeRequest& request,
                           ExerciseResult& result) {
   if (result.all_not_implemented()) return grader::fold_race_check(result, result);  // "not run: ..."
-  if (!fs::exists(context.source_dir / "build" / "tsan" / "grader" / "libworkbook_grader_support.a")) {
+  if (request.race == GradeRequest::Race::Off) return "not run: --no-race";
+  if (request.race == GradeRequest::Race::Auto) {
+    switch (const RaceGrader race = race_grader(context); race.state) {
+      case RaceGrader::State::Ready: break;
+      case RaceGrader::State::Building: return "pending";
+      case RaceGrader::State::Missing: start_race_grader_build(context); return "pending";
+      case RaceGrader::State::Failed:
+        return "skipped: the ThreadSanitizer grader does not build here (" + race.log.string() + ")";
+    }
+  } else if (race_grader(context).state != RaceGrader::State::Ready) {
     std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
   }
   try {
-    return grader::fold_race_check(result, grade_in(context, exercise, request, race_build_dir(context), true));
+    return grader::fold_race_check(result, grade_in(context, exercise, request, configured_race_build_dir(context), true));
   } catch (const std::exception& error) {
     return std::string("skipped: ") + error.what();
+  }
+}
+
+/// What the race check's verdict means for the learner, after the plain report.
+void print_race_check(const Context& context, const Exercise& exercise, const std::string& verdict,
+                      const ExerciseResult& plain, const ExerciseResult& raced, const grader::ReportStyle& style) {
+  const std::string again = style.watching ? "Watch grades it again by itself when the build has finished."
+                                           : "Grade it again when the build has finished: tools/workbook grade " +
+                                                 exercise.name;
+  std::cout << '\n' << bold(context, "Race check (ThreadSanitizer):") << ' ';
+  if (verdict == "clean") {
+    std::cout << "no data race found.\n";
+  } else if (verdict == "pending") {
+    std::cout << fmt::format(
+        "pending. Its grader is being built in the background, a few minutes the first time (log: {}).\n"
+        "{} counts as done once the race check passes too. {}\n",
+        race_grader(context).log.string(), exercise.name, again);
+  } else if (verdict.starts_with("skipped")) {
+    std::cout << verdict << " (it counts as passed where ThreadSanitizer cannot run; try again: tools/workbook grade --race "
+              << exercise.name << ")\n";
+  } else if (verdict.starts_with("not run")) {
+    std::cout << verdict << ".\n";
+    if (plain.all_passed()) {
+      std::cout << fmt::format("{} counts as done once the race check passes too: tools/workbook grade {}\n",
+                               exercise.name, exercise.name);
+    }
+  } else {
+    std::cout << verdict << ".\n";
+    grader::print_race_findings(std::cout, plain, raced, style);
   }
 }
 
@@ -121,7 +160,7 @@ void record(Context& context, const ExerciseResult& result, const std::string& r
                  : result.all_not_implemented() || result.status == ExerciseResult::Status::Missing ? "pending"
                                                                                                : "failing";
   entry.graded_at = now_utc();
-  if (!race_check.empty()) entry.race_check = race_check;
+  entry.race_check = race_check;
   context.save_progress();
 }
 
@@ -166,13 +205,15 @@ const Exercise& Context::exercise(const std::string& name) const {
   throw std::runtime_error("no exercise called \"" + name + "\"; the exercises are:" + known);
 }
 
-fs::path race_build_dir(const Context& context) {
-  const fs::path dir = context.source_dir / "build" / "tsan";
+fs::path configured_race_build_dir(const Context& context) {
+  wait_for_race_grader_build(context);  // it may be configuring the tree right now
+  const fs::path& dir = context.race_dir;
   if (!fs::exists(dir / "CMakeCache.txt")) {
     const fs::path log = context.build_dir / "workbook" / "configure-tsan.log";
     fs::create_directories(log.parent_path());
     const auto configured =
-        grader::run_child({"cmake", "--preset", "tsan"}, log, grader::ChildOptions{.working_dir = context.source_dir});
+        grader::run_child({"cmake", "-S", context.source_dir.string(), "-B", dir.string(), "--preset", "tsan"}, log,
+                          grader::ChildOptions{.working_dir = context.source_dir});
     if (!configured.succeeded()) {
       throw std::runtime_error("cmake --preset tsan " + configured.describe() + "\n" + grader::read_text(log));
     }
@@ -197,11 +238,11 @@ int overview(Context& context) {
   std::cout << bold(context, "Executors Workbook: your progress") << "\n\n"
             << fmt::format("  Lessons    {} {:>2}/{} run\n", bar(lessons_run, manifest.lessons.size()), lessons_run,
                            manifest.lessons.size())
-            << fmt::format("  Exercises  {} {:>2}/{} passed, {}/{} points\n\n",
+            << fmt::format("  Exercises  {} {:>2}/{} done, {}/{} points\n\n",
                            bar(passed, manifest.exercises.size()), passed, manifest.exercises.size(), points, possible);
   auto next = std::find_if(items.begin(), items.end(), [&](const Item& item) { return !done(context, item); });
   if (next == items.end()) {
-    std::cout << bold(context, "Everything is done.") << " Try the race check on each exercise: tools/workbook grade --race\n";
+    std::cout << bold(context, "Everything is done.") << " Well done!\n";
   } else if (auto* lesson = std::get_if<const Lesson*>(&*next)) {
     std::cout << bold(context, "Next:") << fmt::format(" lesson {}, {}\n  {}\n", (*lesson)->number, (*lesson)->title,
                                                        (*lesson)->summary)
@@ -229,7 +270,7 @@ int list(Context& context) {
   for (const auto& exercise : context.manifest.exercises) {
     auto it = context.progress.exercises.find(exercise.name);
     const bool graded = it != context.progress.exercises.end() && !it->second.graded_at.empty();
-    const std::string status = graded ? (it->second.status == "passed" ? "done" : it->second.status) : "pending";
+    const std::string status = !graded ? "pending" : context.progress.passed(exercise.name) ? "done" : it->second.status;
     const std::string points = graded ? fmt::format("{}/{}", it->second.earned, exercise.points)
                                       : fmt::format("-/{}", exercise.points);
     std::cout << fmt::format("  {:>2}  {:<12} {:<52} {:<8} {:>6}", exercise.number, exercise.name,
@@ -276,25 +317,31 @@ int lesson(Context& context, int number, const std::vector<std::string>& knobs, 
 
 int grade(Context& context, const GradeRequest& request) {
   const Exercise& exercise = context.exercise(request.exercise);
-  ExerciseResult result = grade_in(context, exercise, request, context.build_dir, false);
-  const std::string race_check = request.race ? race_check_of(context, exercise, request, result) : "";
-  if (race_check.starts_with("skipped")) result.notes.push_back("race check " + race_check + " (not passed)");
-  grader::ReportStyle style{.color = context.color,
-                            .all_hints = request.all_hints,
-                            .command = "tools/workbook grade",
-                            .hints_seen = [&](const std::string& name) { return context.progress.hints_shown_of(name); },
-                            .watching = request.watching};
-  grader::print_report(std::cout, context.manifest, {result}, style);
-  if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
-  if (request.race && !race_check.starts_with("skipped")) {
-    std::cout << (race_check == "clean" ? "Race check (ThreadSanitizer): no data race found.\n"
-                                        : "Race check (ThreadSanitizer): " + race_check +
-                                              " (whichever tests showed the race: the same points every time).\n");
+  const ExerciseResult plain = grade_in(context, exercise, request, context.build_dir, false);
+  // The plain verdict at once; the race check, which takes longer, after it.
+  const bool race_check = request.race != GradeRequest::Race::Auto || plain.all_passed();
+  const grader::ReportStyle style{
+      .color = context.color,
+      .all_hints = request.all_hints,
+      .command = "tools/workbook grade",
+      .hints_seen = [&](const std::string& name) { return context.progress.hints_shown_of(name); },
+      .watching = request.watching,
+      .race_check_follows = race_check};
+  grader::print_report(std::cout, context.manifest, {plain}, style);
+  std::cout << std::flush;
+  ExerciseResult result = plain;
+  std::string verdict;
+  if (race_check) {
+    verdict = race_check_of(context, exercise, request, result);
+    print_race_check(context, exercise, verdict, plain, result, style);
+    result.notes.push_back("race check: " + verdict);
   }
-  const bool passed_before = context.progress.passed(exercise.name);
-  record(context, result, race_check);
-  if (result.all_passed() && !passed_before) {
-    std::cout << fmt::format("\nThe reference solution is open to you now: tools/workbook solution {}\n", exercise.name);
+  if (!request.json.empty()) std::ofstream(request.json) << grader::report_json({result}).dump(2) << '\n';
+  const bool done_before = context.progress.passed(exercise.name);
+  record(context, result, verdict);
+  if (context.progress.passed(exercise.name) && !done_before) {
+    std::cout << fmt::format("\n{} is done. The reference solution is open to you now: tools/workbook solution {}\n",
+                             exercise.name, exercise.name);
   }
   return result.all_passed() ? 0 : 1;
 }

@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
+#include "race_check.hpp"
 #include "workbook.hpp"
 
 namespace cli = workbook::cli;
@@ -38,6 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--root", root, "The workbook folder (default: the one holding the current directory)");
   app.add_option("--build-dir", build_dir, "The configured build tree the grader is built in")->capture_default_str();
   app.add_option("--color", color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
+  fs::path race_dir = fs::path(WORKBOOK_SOURCE_DIR) / "build" / "tsan";
+  app.add_option("--race-build-dir", race_dir, "The build tree of the race check (ThreadSanitizer)")
+      ->envname("WORKBOOK_RACE_BUILD_DIR")
+      ->capture_default_str();
 
   auto* list = app.add_subcommand("list", "Lessons and exercises with their status and points");
   auto* lessons = app.add_subcommand("lessons", "The lessons, one line each");
@@ -53,7 +59,14 @@ int main(int argc, char** argv) {
   cli::GradeRequest grade_request;
   const auto add_grade_options = [&](CLI::App* command) {
     command->add_option("exercise", grade_request.exercise, "e.g. file_reader (default: the next one to do)");
-    command->add_flag("--race", grade_request.race, "Also run the tests under ThreadSanitizer");
+    auto* race = command->add_flag_function(
+        "--race", [&](std::int64_t) { grade_request.race = cli::GradeRequest::Race::Wait; },
+        "Wait for the race check, even if a test fails (by default it runs once every test passes, "
+        "and its grader is built in the background)");
+    command->add_flag_function(
+        "--no-race", [&](std::int64_t) { grade_request.race = cli::GradeRequest::Race::Off; },
+        "Skip the race check (an exercise is done only once it passes)")
+        ->excludes(race);
     command->add_option("--timeout", grade_request.timeout_seconds, "Seconds one test may take")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
@@ -115,12 +128,16 @@ int main(int argc, char** argv) {
   package->add_option("--assignment", package_assignment, "Assignment file")->required()->check(CLI::ExistingFile);
   package->add_option("-o,--out", bundle, "The zip to write")->capture_default_str();
 
+  // What `grade` starts in the background the first time (not for people to run).
+  auto* build_race_grader = app.add_subcommand("build-race-grader", "Build the race check's grader")->group("");
+
   CLI11_PARSE(app, argc, argv);
   std::sscanf(shard.c_str(), "%d/%d", &class_request.shard, &class_request.shards);
   watch_request.grade = grade_request;
 
   try {
-    cli::Context context{.source_dir = WORKBOOK_SOURCE_DIR, .build_dir = fs::absolute(build_dir)};
+    cli::Context context{
+        .source_dir = WORKBOOK_SOURCE_DIR, .build_dir = fs::absolute(build_dir), .race_dir = fs::absolute(race_dir)};
     context.root = root.empty() ? find_root(fs::current_path()) : fs::absolute(root);
     if (context.root.empty()) context.root = context.source_dir;
     context.manifest = workbook::grader::Manifest::load(context.root / "workbook.json");
@@ -133,6 +150,7 @@ int main(int argc, char** argv) {
       fs::create_symlink(context.build_dir / "compile_commands.json", commands);
     }
 
+    if (*build_race_grader) return cli::build_race_grader(context);
     if (*list) return cli::list(context);
     if (*lessons) return cli::lessons(context);
     std::vector<std::string> misplaced = lesson->remaining();

@@ -15,7 +15,9 @@ struct ExerciseProgress {
   std::string status;     ///< passed, failing, pending (never graded, or nothing implemented yet)
   std::string graded_at;  ///< ISO 8601, UTC
   int hints_shown = 0;
-  std::string race_check;  ///< "", "clean", "races found", "skipped: why"
+  /// The race check of the last grading: "clean", "races found: ...", "pending", "skipped: why",
+  /// "not run: why", or "" when the tests did not all pass (it runs after they do).
+  std::string race_check;
 };
 
 struct Progress {
@@ -26,6 +28,8 @@ struct Progress {
   static Progress load(const std::filesystem::path& file);
   /// Writes atomically (a temporary file renamed over the old one).
   void save(const std::filesystem::path& file) const;
+  /// Whether `exercise` is done: every test passed and the race check found no race (or could
+  /// not run here at all).
   bool passed(const std::string& exercise) const;
   /// How many hints of `exercise` the learner has seen.
   int hints_shown_of(const std::string& exercise) const {

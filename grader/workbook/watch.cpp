@@ -1,5 +1,6 @@
 // `workbook watch`: grades the exercise the learner is working on whenever a file of any exercise
-// is saved, moves on to the next exercise once one passes (as rustlings does), and takes keys:
+// is saved (or, while its race check is pending, once the race check's grader is built), moves on
+// to the next exercise once one is done (as rustlings does), and takes keys:
 // h (the next hint), l (the list), r (grade again), q (quit). On a terminal a key acts at once;
 // otherwise a line holding it does (Enter alone grades again).
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "race_check.hpp"
 #include "workbook.hpp"
 
 namespace workbook::cli {
@@ -48,7 +50,7 @@ class SingleKeys {
 
 /// What woke the watcher up.
 struct Wake {
-  enum class Kind { Saved, Key, EndOfInput } kind = Kind::EndOfInput;
+  enum class Kind { Saved, Key, EndOfInput, RaceGraderBuilt } kind = Kind::EndOfInput;
   const Exercise* exercise = nullptr;  ///< Saved: whose file
   char key = 0;                        ///< Key: h, l, r or q ('r' for Enter)
 };
@@ -98,14 +100,22 @@ class ExerciseFolders {
   std::map<int, const Exercise*> watched_;
 };
 
-/// Waits for a save or a key.
-Wake wait_for_change(ExerciseFolders& folders, bool single_keys, bool& keyboard) {
+/// Waits for a save or a key, or, while `race_pending`, for the race check's background build to
+/// end (its lock is free again).
+Wake wait_for_change(const Context& context, ExerciseFolders& folders, bool single_keys, bool& keyboard,
+                     bool race_pending) {
+  constexpr int kRaceBuildCheckMs = 1000;
   while (true) {
     std::vector<pollfd> fds;
     if (folders.available()) fds.push_back({folders.fd(), POLLIN, 0});
     if (keyboard) fds.push_back({STDIN_FILENO, POLLIN, 0});
-    if (fds.empty()) return {};  // nothing can ever wake us
-    if (::poll(fds.data(), fds.size(), -1) < 0) continue;
+    if (fds.empty() && !race_pending) return {};  // nothing can ever wake us
+    const int ready = ::poll(fds.data(), fds.size(), race_pending ? kRaceBuildCheckMs : -1);
+    if (ready < 0) continue;
+    if (ready == 0) {
+      if (race_grader(context).state != RaceGrader::State::Building) return {.kind = Wake::Kind::RaceGraderBuilt};
+      continue;
+    }
     for (const auto& fd : fds) {
       if (fd.revents == 0) continue;
       if (fd.fd == folders.fd()) {
@@ -158,8 +168,8 @@ int watch(Context& context, const WatchRequest& request) {
       std::cout << "workbook: " << error.what() << '\n';
     }
     if (request.max_runs > 0 && run >= request.max_runs) break;
-    if (code == 0) {
-      // It passes: on to the next exercise, graded at once so that its state shows.
+    if (code == 0 && context.progress.passed(current->name)) {
+      // It is done: on to the next exercise, graded at once so that its state shows.
       if (const Exercise* next = next_to_do(context, *current)) {
         std::cout << fmt::format("\n{} passes. On to exercise {}, {}.\n\n", current->name, next->number, next->title);
         current = next;
@@ -173,8 +183,14 @@ int watch(Context& context, const WatchRequest& request) {
                 << (single_keys.active() ? "Keys: h hint, l list, r grade again, q quit.\n"
                                          : "Type h (hint), l (list), q (quit), or Enter to grade again.\n")
                 << std::flush;
-      const Wake wake = wait_for_change(folders, single_keys.active(), keyboard);
+      const auto entry = context.progress.exercises.find(current->name);
+      const bool race_pending = entry != context.progress.exercises.end() && entry->second.race_check == "pending";
+      const Wake wake = wait_for_change(context, folders, single_keys.active(), keyboard, race_pending);
       if (wake.kind == Wake::Kind::EndOfInput || (wake.kind == Wake::Kind::Key && wake.key == 'q')) return 0;
+      if (wake.kind == Wake::Kind::RaceGraderBuilt) {
+        std::cout << fmt::format("\nThe race check's grader build has ended: grading {} again.\n\n", current->name);
+        break;
+      }
       if (wake.kind == Wake::Kind::Saved) {
         current = wake.exercise;
         std::cout << fmt::format("\nChange seen in {}, grading again.\n\n", current->name);

@@ -19,6 +19,7 @@ struct Context {
   std::filesystem::path root;
   std::filesystem::path source_dir;
   std::filesystem::path build_dir;
+  std::filesystem::path race_dir;  ///< the build tree of the race check (ThreadSanitizer)
   grader::Manifest manifest;
   Progress progress;
   bool color = false;
@@ -33,8 +34,12 @@ struct Context {
 };
 
 struct GradeRequest {
+  /// The race check (the suite again, under ThreadSanitizer): Auto runs it once every test passes
+  /// and its grader is built (building that in the background the first time); Wait runs it
+  /// whatever the plain verdict, building its grader first if need be; Off skips it.
+  enum class Race { Auto, Wait, Off };
   std::string exercise;  ///< "" = the next one to do
-  bool race = false;     ///< also run the suite under ThreadSanitizer
+  Race race = Race::Auto;
   int timeout_seconds = 15;
   bool all_hints = false;
   std::filesystem::path json;  ///< also write the results here as JSON ("" = no)
@@ -75,8 +80,8 @@ int grade_class(Context& context, const ClassRequest& request);
 int merge(Context& context, const std::vector<std::filesystem::path>& shards, const std::filesystem::path& out);
 int package(Context& context, const std::filesystem::path& assignment, const std::filesystem::path& bundle);
 
-/// The build tree used for the race check (ThreadSanitizer), configured on first use; throws
-/// std::runtime_error with CMake's output if that fails.
-std::filesystem::path race_build_dir(const Context& context);
+/// The race check's build tree, configured if it is not yet; throws std::runtime_error with
+/// CMake's output if that fails.
+std::filesystem::path configured_race_build_dir(const Context& context);
 
 }  // namespace workbook::cli

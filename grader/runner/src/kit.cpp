@@ -234,6 +234,17 @@ constexpr std::string_view kKitPlaceholder = "{kit}";
 
 }  // namespace
 
+bool kits_up_to_date(const fs::path& build_dir) {
+  if (!fs::exists(build_dir / "build.ninja")) return false;
+  try {
+    const std::string plan = run_in(build_dir, {ninja_of(build_dir), "-n", "grader_kits"}, "plan the grader's build",
+                                    "kits-plan.log");
+    return plan.find("ninja: no work to do.") != std::string::npos;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+}
+
 void export_kit(const Kit& kit, const fs::path& dir) {
   fs::remove_all(dir);
   fs::create_directories(dir / "files");

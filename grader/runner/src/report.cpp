@@ -85,6 +85,13 @@ std::string files_of(const ExerciseResult& result) {
 /// The README's path as the learner sees it (the task always lives in exercises/).
 std::string readme_of(const Exercise& exercise) { return "exercises/" + exercise.dir + "/README.md"; }
 
+void print_test(Printer& p, const TestResult& test) {
+  const std::string where = fmt::format("step {}, {}", test.step, test.tag);
+  p.line("   {}  {:<52} {:>2}/{:<2}  {}", p.paint(fmt::format("{:<5}", status_word(test.status)), style_of(test.status)),
+         test.name, test.earned(), test.points, where);
+  if (test.status != TestStatus::Passed) p.block(test.message, 11);
+}
+
 void print_exercise(Printer& p, const ExerciseResult& result) {
   const Exercise& exercise = *result.exercise;
   const std::string heading = fmt::format("{}. {} ({})", exercise.number, exercise.title, exercise.level);
@@ -112,13 +119,7 @@ void print_exercise(Printer& p, const ExerciseResult& result) {
            readme_of(exercise));
     return;
   }
-  for (const auto& test : result.tests) {
-    const std::string where = fmt::format("step {}, {}", test.step, test.tag);
-    p.line("   {}  {:<52} {:>2}/{:<2}  {}",
-           p.paint(fmt::format("{:<5}", status_word(test.status)), style_of(test.status)), test.name, test.earned(),
-           test.points, where);
-    if (test.status != TestStatus::Passed) p.block(test.message, 11);
-  }
+  for (const auto& test : result.tests) print_test(p, test);
 }
 
 /// The first exercise (in order) that does not pass yet, or null.
@@ -202,14 +203,28 @@ void print_report(std::ostream& out, const Manifest& manifest, const std::vector
   const int possible =
       std::accumulate(results.begin(), results.end(), 0, [](int s, auto& r) { return s + r.possible(); });
   p.line("{} {}/{}", p.paint("Score:", fmt::emphasis::bold), earned, possible);
+  const ExerciseResult* next = next_exercise(results);
+  if (!next && style.race_check_follows) return;  // the race check's verdict, printed next, says what comes next
   p.blank();
-  if (const ExerciseResult* next = next_exercise(results)) {
+  if (next) {
     print_next_step(p, *next, style);
   } else if (results.size() == manifest.exercises.size()) {
     p.line("{} Every exercise passes. Well done!", p.paint("Next step:", fmt::emphasis::bold));
   } else {
     p.line("{} Every exercise graded here passes.", p.paint("Next step:", fmt::emphasis::bold));
   }
+}
+
+void print_race_findings(std::ostream& out, const ExerciseResult& plain, const ExerciseResult& raced,
+                         const ReportStyle& style) {
+  Printer p(out, style.color);
+  for (std::size_t i = 0; i < raced.tests.size() && i < plain.tests.size(); ++i) {
+    if (raced.tests[i].status != plain.tests[i].status) print_test(p, raced.tests[i]);
+  }
+  p.blank();
+  p.line("{} {}/{}", p.paint("Score with the race check:", fmt::emphasis::bold), raced.earned(), raced.possible());
+  p.blank();
+  print_next_step(p, raced, style);
 }
 
 nlohmann::json report_json(const std::vector<ExerciseResult>& results) {

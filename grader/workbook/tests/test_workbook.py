@@ -4,12 +4,14 @@ Run by ctest (label workbook) with WORKBOOK_BIN, WORKBOOK_SOURCE and WORKBOOK_BU
 class is its own ctest, e.g. `python3 test_workbook.py LearnerTest`.
 """
 import csv
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import xml.etree.ElementTree as ElementTree
 import zipfile
@@ -83,6 +85,29 @@ def workbook(root: Path, *args: str, check_code=None, stdin=subprocess.DEVNULL) 
     return result
 
 
+class hold_race_tree:
+    """Holds the lock a background build of the race check's grader holds on its tree."""
+
+    def __init__(self, tree: Path):
+        self.file = open(tree / "workbook-race-grader.lock", "w")
+
+    def __enter__(self):
+        fcntl.flock(self.file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+def wait_for(path: Path, seconds=120) -> None:
+    """Waits for a file a detached process writes (nothing else tells when it is there)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} did not appear within {seconds} s")
+        time.sleep(0.05)
+
+
 class WorkbookCase(unittest.TestCase):
     def setUp(self):
         self.root = Path(tempfile.mkdtemp(prefix="workbook-e2e-"))
@@ -97,7 +122,7 @@ class LearnerTest(WorkbookCase):
     def test_overview_points_to_the_first_lesson_and_list_shows_everything_pending(self):
         overview = workbook(self.root, check_code=0).stdout
         self.assertIn("Next: lesson 1, Why executors", overview)
-        self.assertIn("0/3 passed, 0/100 points", overview)
+        self.assertIn("0/3 done, 0/100 points", overview)
         listing = workbook(self.root, "list", check_code=0).stdout
         self.assertRegex(listing, r"file_reader\s+Parallel file reader \(beginner\)\s+pending\s+-/30")
         self.assertEqual(workbook(self.root, "lessons", check_code=0).stdout.count("\n    "), 21)
@@ -117,13 +142,50 @@ class LearnerTest(WorkbookCase):
         report = self.root / "report.json"
         out = workbook(self.root, "grade", "file_reader", "--json", str(report), check_code=0).stdout
         self.assertIn("Score: 30/30", out)
+        self.assertIn("Race check (ThreadSanitizer): no data race found.", out)
         self.assertEqual(json.loads(report.read_text())["score"], 30)
-        self.assertIn("tools/workbook solution file_reader", out)
+        self.assertIn("race check: clean", json.loads(report.read_text())["exercises"][0]["notes"])
+        self.assertIn("file_reader is done. The reference solution is open to you now: tools/workbook solution file_reader", out)
         self.assertIn("read_files", workbook(self.root, "solution", "file_reader", check_code=0).stdout)
         state = json.loads((self.root / ".workbook-state.json").read_text())
         self.assertEqual(state["exercises"]["file_reader"]["status"], "passed")
         self.assertRegex(workbook(self.root, "list", check_code=0).stdout, r"file_reader .* done\s+30/30")
         self.assertIn("Next: lesson 1", workbook(self.root, check_code=0).stdout)
+
+    def test_a_pass_is_not_done_while_the_race_check_is_pending_or_skipped_with_no_race(self):
+        race_tree = self.root / "race-tree"
+        race_tree.mkdir()
+        self.write(FILE_READER, SOLUTION)
+        with hold_race_tree(race_tree):  # as a background build of its grader does
+            out = workbook(self.root, "--race-build-dir", str(race_tree), "grade", "file_reader", check_code=0).stdout
+        self.assertIn("Score: 30/30", out)
+        self.assertIn("Race check (ThreadSanitizer): pending.", out)
+        self.assertIn("file_reader counts as done once the race check passes too", out)
+        self.assertNotIn("Next step", out)  # the race check's line says what comes next
+        self.assertRegex(workbook(self.root, "list", check_code=0).stdout,
+                         r"file_reader .* passed\s+30/30\s+race check: pending")
+        self.assertIn("opens once your code passes", workbook(self.root, "solution", "file_reader", check_code=1).stdout)
+        out = workbook(self.root, "grade", "file_reader", "--no-race", check_code=0).stdout
+        self.assertIn("Race check (ThreadSanitizer): not run: --no-race.", out)
+        self.assertRegex(workbook(self.root, "list", check_code=0).stdout, r"file_reader .* passed\s+30/30")
+        both = workbook(self.root, "grade", "file_reader", "--race", "--no-race")
+        self.assertNotEqual(both.returncode, 0)
+        self.assertIn("excludes", both.stderr)
+
+    def test_the_race_checks_grader_is_built_in_the_background_and_a_failed_build_is_reported(self):
+        race_tree = self.root / "race-tree"
+        race_tree.mkdir()
+        (race_tree / "CMakeCache.txt").write_text("not a cache\n")  # configured, but it cannot build
+        self.write(FILE_READER, SOLUTION)
+        out = workbook(self.root, "--race-build-dir", str(race_tree), "grade", "file_reader", check_code=0).stdout
+        self.assertIn("Race check (ThreadSanitizer): pending.", out)
+        wait_for(race_tree / "workbook-race-grader.failed")
+        with hold_race_tree(race_tree):  # the builder has let go of it
+            pass
+        self.assertIn("$ cmake --build", (race_tree / "workbook-race-grader.log").read_text())
+        out = workbook(self.root, "--race-build-dir", str(race_tree), "grade", "file_reader", check_code=0).stdout
+        self.assertIn("Race check (ThreadSanitizer): skipped: the ThreadSanitizer grader does not build here", out)
+        self.assertIn("file_reader is done.", out)  # ThreadSanitizer cannot run here: the tests decide
 
     def test_a_hang_is_reported_per_test_with_where_the_threads_were(self):
         self.write(FILE_READER, HANGS)
@@ -198,8 +260,8 @@ class LearnerTest(WorkbookCase):
 
 
 class WatchTest(WorkbookCase):
-    def watch(self, *args):
-        command = [BIN, "--root", str(self.root), "--build-dir", BUILD, "--color", "never", "watch", *args]
+    def watch(self, *args, options=()):
+        command = [BIN, "--root", str(self.root), "--build-dir", BUILD, "--color", "never", *options, "watch", *args]
         return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def read_until_prompt(self, process) -> str:
@@ -222,6 +284,25 @@ class WatchTest(WorkbookCase):
         self.assertIn("Score: 30/30", rest)
         self.assertIn("file_reader passes. On to exercise 2, Parallel pipeline with progress.", rest)
         self.assertIn("2. Parallel pipeline with progress", rest)
+
+    def test_a_pending_race_check_grades_again_by_itself_when_its_grader_build_ends(self):
+        race_tree = self.root / "race-tree"
+        race_tree.mkdir()
+        self.write(FILE_READER, SOLUTION)
+        with hold_race_tree(race_tree):
+            process = self.watch("file_reader", "--max-runs", "3", options=("--race-build-dir", str(race_tree)))
+            first = self.read_until_prompt(process)
+            # The build ends, and fails: ThreadSanitizer cannot be had here.
+            (race_tree / "workbook-race-grader.failed").write_text("see the log\n")
+        with process:
+            rest = process.stdout.read()
+            self.assertEqual(process.wait(timeout=300), 0)
+        self.assertIn("Race check (ThreadSanitizer): pending.", first)
+        self.assertIn("Watch grades it again by itself when the build has finished.", first)
+        self.assertNotIn("On to exercise", first)
+        self.assertIn("The race check's grader build has ended: grading file_reader again.", rest)
+        self.assertIn("skipped: the ThreadSanitizer grader does not build here", rest)
+        self.assertIn("file_reader passes. On to exercise 2", rest)
 
     def test_keys_show_a_hint_the_list_grade_again_and_quit(self):
         with self.watch("pipeline") as process:

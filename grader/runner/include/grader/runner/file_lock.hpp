@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 
 namespace workbook::grader {
 
@@ -18,11 +19,21 @@ class FileLock {
       : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
     if (fd_ >= 0) ::flock(fd_, LOCK_EX);
   }
+  /// Takes the lock on `file` only if nobody holds it: owns() says whether it did.
+  FileLock(const std::filesystem::path& file, std::try_to_lock_t)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
   ~FileLock() {
     if (fd_ >= 0) ::close(fd_);
   }
+
+  bool owns() const { return fd_ >= 0; }
 
  private:
   int fd_;

@@ -42,6 +42,10 @@ inline constexpr std::uintmax_t kMaxSourceBytes = 1 << 20;
 /// with the build's errors if that fails.
 Kit prepare_kit(const std::filesystem::path& build_dir, const Exercise& exercise);
 
+/// Whether every exercise's kit in `build_dir` is built and up to date (Ninja has nothing to do
+/// for grader_kits), without building anything; false for a tree that is not configured.
+bool kits_up_to_date(const std::filesystem::path& build_dir);
+
 /// Writes `kit` into `dir` as a self-contained copy a machine without the build tree can grade
 /// with (a Gradescope autograder): kit.json (the commands, with the kit's own paths), the
 /// catalogue, and files/ and lib/ holding only Kit::inputs (the exercise's interface header, the

@@ -20,11 +20,17 @@ struct ReportStyle {
   std::string command = "tools/workbook grade";  ///< how the learner grades one exercise: "<command> <name>"
   std::function<int(const std::string&)> hints_seen;  ///< hints the learner has seen of an exercise (none if unset)
   bool watching = false;  ///< `watch` grades again on every save: no "grade it again" line
+  bool race_check_follows = false;  ///< a race check's verdict comes next: it, not the report, ends with the next step
 };
 
 /// Prints the learner's report, ending with the score and the next step.
 void print_report(std::ostream& out, const Manifest& manifest, const std::vector<ExerciseResult>& results,
                   const ReportStyle& style);
+
+/// Prints what the race check changed: the tests it failed (`raced` is `plain` with its findings
+/// folded in), the score with them and the next step.
+void print_race_findings(std::ostream& out, const ExerciseResult& plain, const ExerciseResult& raced,
+                         const ReportStyle& style);
 
 /// The results as JSON: {"score", "possible", "exercises": [{"name", "status", "tests": [...], "notes"}]}.
 nlohmann::json report_json(const std::vector<ExerciseResult>& results);
