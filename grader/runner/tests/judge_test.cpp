@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "grader/runner/child_process.hpp"
 #include "grader/runner/grading.hpp"
 #include "grader/runner/scratch_directory.hpp"
 
@@ -131,6 +132,22 @@ TEST(ReadCatalog, PointsThatDoNotAddUpToTheManifestsAreAGraderError) {
   std::ofstream(build.file("grader/bin/catalog/file_reader.json"))
       << R"({"tests": [{"suite": "S", "name": "A", "grade": {"points": 30, "step": 1, "concept": "x"}}]})";
   EXPECT_EQ(read_catalog(catalog_file(build.path(), exercise), exercise).front().points, 30);
+}
+
+TEST(RunTest, OneFailedRunEndsTheRepeats) {
+  // A program with the grade binaries' main() asked for three runs of a test that always fails:
+  // the first failure decides the test, so the program ends there.
+  const ScratchDirectory scratch("judge-repeats-");
+  const ChildOutcome outcome = run_child(
+      {WORKBOOK_RESULTS_FIXTURE, "--gtest_filter=ResultsFixture.AlwaysFails", "--gtest_repeat=3", "--workbook_results"},
+      scratch.file("out"), ChildOptions{.results_channel = true, .token = kToken});
+  std::size_t starts = 0;
+  for (std::size_t at = 0; (at = outcome.results.find(R"("event":"start")", at)) != std::string::npos; ++at) ++starts;
+  EXPECT_EQ(starts, 1u) << outcome.results;
+  const CatalogEntry entry{.suite = "ResultsFixture", .name = "AlwaysFails", .points = 2, .step = 1, .tag = "x"};
+  const TestResult judged = judge_test(entry, outcome, read_text(scratch.file("out")), kToken, 3, TestRunOptions{});
+  EXPECT_EQ(judged.status, TestStatus::Failed);
+  EXPECT_NE(judged.message.find("failed on purpose"), std::string::npos) << judged.message;
 }
 
 }  // namespace
