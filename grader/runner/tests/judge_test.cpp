@@ -3,6 +3,7 @@
 // about another test or more runs than were made is "tampered"; no end record is a crash.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -148,6 +149,29 @@ TEST(RunTest, OneFailedRunEndsTheRepeats) {
   const TestResult judged = judge_test(entry, outcome, read_text(scratch.file("out")), kToken, 3, TestRunOptions{});
   EXPECT_EQ(judged.status, TestStatus::Failed);
   EXPECT_NE(judged.message.find("failed on purpose"), std::string::npos) << judged.message;
+}
+
+TEST(RunTest, ADeadlockIsCountedFromWhenTheCodeStoppedNotFromTheTestsLastBoundedWait) {
+  // Patience 2 s: the test's bounded wait ends at 2 s, and nothing of the code under test has run
+  // since the start. The deadlock is reported at patience + 0.5 s from the start (2.5 s), not
+  // that long after the bounded wait ended (4.5 s). No gdb (PATH): its time is not the watchdog's.
+  const ScratchDirectory scratch("judge-deadlock-");
+  const auto started = std::chrono::steady_clock::now();
+  const ChildOutcome outcome =
+      run_child({WORKBOOK_RESULTS_FIXTURE, "--gtest_filter=ResultsFixture.DeadlocksAfterABoundedWait",
+                 "--workbook_results", "--workbook_test_timeout=60"},
+                scratch.file("out"),
+                ChildOptions{.environment = {{"WORKBOOK_PATIENCE_MS", "2000"}, {"PATH", "/nonexistent"}},
+                             .results_channel = true,
+                             .token = kToken});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const CatalogEntry entry{.suite = "ResultsFixture", .name = "DeadlocksAfterABoundedWait", .points = 2, .step = 1,
+                           .tag = "x"};
+  const TestResult judged = judge_test(entry, outcome, read_text(scratch.file("out")), kToken, 1, TestRunOptions{});
+  EXPECT_EQ(judged.status, TestStatus::Hung);
+  EXPECT_NE(judged.message.find("a deadlock. It was waiting for stuck to return."), std::string::npos)
+      << judged.message;
+  EXPECT_LT(seconds, 4.0) << "the idle time started again after the test's own bounded wait";
 }
 
 }  // namespace

@@ -3,8 +3,34 @@
 // is known. Not a test of its own: ctest does not list it.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <future>
+
+#include "grader/learner_call.hpp"
+#include "grader/monitor.hpp"
+
 namespace {
 
+using workbook::grader::Background;
+using workbook::grader::Monitor;
+
 TEST(ResultsFixture, AlwaysFails) { ADD_FAILURE() << "failed on purpose"; }
+
+// The code under test blocks for good from the start; the test first waits for it with a bound
+// (as the suites do before releasing a gate), then without one.
+TEST(ResultsFixture, DeadlocksAfterABoundedWait) {
+  Monitor monitor;
+  std::promise<void> never;
+  Background<int> stuck(monitor, "stuck", [&] {
+    never.get_future().wait();
+    return 0;
+  });
+  monitor.wait_until([&] { return stuck.done(); }, "the call to return");  // gives up after patience()
+  // The test's own work after its bounded wait (releasing gates, checking counters): some CPU.
+  const std::clock_t start = std::clock();
+  while (std::clock() - start < CLOCKS_PER_SEC / 10) {
+  }
+  stuck.get();
+}
 
 }  // namespace

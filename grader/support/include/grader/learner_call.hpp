@@ -32,6 +32,7 @@ std::string describe_current_exception();
 template <class F>
 auto call(std::string_view function, F&& fn) -> std::invoke_result_t<F&> {
   Step step("waiting for " + std::string(function) + " to return");
+  const InLearnerCode learner_code;
   try {
     return fn();
   } catch (...) {

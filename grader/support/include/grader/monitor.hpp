@@ -40,6 +40,23 @@ class Step {
   std::string previous_;
 };
 
+/// Marks the test's own thread (the main thread) as running the learner's code for as long as
+/// this lives; elsewhere it does nothing. The watchdog counts that thread's CPU time as progress
+/// of the code under test only then.
+class InLearnerCode {
+ public:
+  InLearnerCode();
+  InLearnerCode(const InLearnerCode&) = delete;
+  InLearnerCode& operator=(const InLearnerCode&) = delete;
+  ~InLearnerCode();
+
+  /// Whether the test's own thread is in the learner's code now; safe from any thread.
+  static bool on_test_thread();
+
+ private:
+  bool active_;
+};
+
 /// Lets a test wait, with a bound, for conditions on objects that notify it.
 class Monitor {
  public:
