@@ -200,4 +200,22 @@ TEST(AsCompletedTest, MixesFuturesOfDifferentResultTypes) {
   EXPECT_EQ(seen, (std::set<cf::AnyFuture>{f_int, f_string}));
 }
 
+// CPython bpo-14406 (test_free_reference_yielded_future): while the loop body runs, the
+// iteration holds no reference to the future it yielded, so a body that lets it go frees it.
+TEST(AsCompletedTest, HoldsNoReferenceToTheFutureItYieldedWhileTheBodyRuns) {
+  std::vector<std::weak_ptr<cf::detail::StateBase>> watches;
+  auto iteration = [&] {
+    const Futures futures{make_future(FutureState::Finished), make_future(FutureState::Finished)};
+    for (const auto& f : futures) watches.push_back(watch(f));
+    return cf::as_completed(futures);
+  }();
+  std::size_t step = 0;
+  for (auto f : iteration) {
+    f = cf::Future<int>();  // the body lets its future go
+    EXPECT_TRUE(watches[step].expired()) << "the iteration still refers to the future of step " << step;
+    ++step;
+  }
+  EXPECT_EQ(step, 2u);
+}
+
 }  // namespace

@@ -517,4 +517,24 @@ TEST(DoneCallbackTest, CallbackIsReleasedAfterItRuns) {
   EXPECT_TRUE(watch.expired());
 }
 
+TEST(TakeTest, AMoveOnlyResultComesOutOfATemporaryFutureOrByTake) {
+  cf::ThreadPoolExecutor pool(1);
+  const std::unique_ptr<int> direct = pool.submit([] { return std::make_unique<int>(7); }).result();
+  EXPECT_EQ(*direct, 7);
+
+  const auto future = pool.submit([] { return std::make_unique<int>(8); });
+  const std::unique_ptr<int> taken = future.take();
+  EXPECT_EQ(*taken, 8);
+  // The value has left the shared state: every handle says so instead of reading a moved-from value.
+  const auto copy = future;
+  EXPECT_THROW(copy.result(), cf::InvalidStateError);
+  EXPECT_THROW(copy.take(), cf::InvalidStateError);
+}
+
+TEST(TakeTest, TakeRethrowsTheCallsException) {
+  cf::ThreadPoolExecutor pool(1);
+  const auto future = pool.submit([]() -> std::unique_ptr<int> { throw std::runtime_error("no value"); });
+  EXPECT_THROW(future.take(), std::runtime_error);
+}
+
 }  // namespace

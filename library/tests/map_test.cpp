@@ -12,7 +12,9 @@
 #include <memory>
 #include <ranges>
 #include <string>
+#include <stdexcept>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "test_support.hpp"
@@ -242,6 +244,29 @@ TEST(MapTest, FailedSubmissionCancelsTheCallsAlreadySubmitted) {
   gate.open();
   pool.shutdown();
   EXPECT_EQ(*square.calls, 0);
+}
+
+// Python's map() of a function returning None yields None per call; iterating still waits for
+// each call in order and rethrows its exception.
+TEST(MapTest, AFunctionReturningNothingYieldsOneEmptyValuePerCall) {
+  cf::ThreadPoolExecutor pool(2);
+  std::atomic<int> sum{0};
+  int steps = 0;
+  for (std::monostate done : pool.map([&](int x) { sum += x; }, std::vector{1, 2, 3})) {
+    (void)done;
+    ++steps;
+  }
+  EXPECT_EQ(steps, 3);
+  EXPECT_EQ(sum, 6);
+  auto failing = pool.map(
+      [](int x) {
+        if (x == 2) throw std::invalid_argument("two");
+      },
+      std::vector{1, 2, 3});
+  auto it = failing.begin();
+  EXPECT_NO_THROW(*it);
+  ++it;
+  EXPECT_THROW(*it, std::invalid_argument);
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 // TimeoutError("N (of M) futures unfinished"); the deadline counts from the as_completed() call,
 // as Python documents. A range keyed by futures (a map) yields its keys. Futures of different
 // result types mix through cf::as_completed({a, b}). The range is single-pass; abandoning it
-// early unregisters it from the futures still pending, and it keeps no reference to a future
-// once it has moved past it.
+// early unregisters it from the futures still pending. Dereferencing hands the future over: the
+// range keeps no reference to it while the loop body runs (CPython bpo-14406), so a body that
+// lets its future go frees the result at once; dereference once per step.
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,7 @@
 #include <optional>
 #include <ranges>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "cf/detail/future_range.hpp"
@@ -74,8 +76,8 @@ class AsCompleted {
     using value_type = F;
     using difference_type = std::ptrdiff_t;
     iterator() = default;
-    const F& operator*() const { return *owner_->current_; }
-    const F* operator->() const { return &*owner_->current_; }
+    /// The future this step yields, handed over; a second dereference throws std::logic_error.
+    F operator*() const { return owner_->hand_over(); }
     iterator& operator++() {
       owner_->advance();
       return *this;
@@ -107,6 +109,12 @@ class AsCompleted {
     result.reserve(futures_.size());
     for (const auto& f : futures_) result.push_back(&f.state());
     return result;
+  }
+  F hand_over() {
+    if (!current_) throw std::logic_error("cf::as_completed: a step's future is handed over once; dereference once");
+    F yielded = std::move(*current_);
+    current_.reset();
+    return yielded;
   }
   void advance() {
     current_.reset();

@@ -14,7 +14,10 @@
 //   worker later dequeues the cancelled item, so waiting on a future cancelled by
 //   shutdown(cancel_futures=True) hangs forever (CPython gh-92001, gh-109934). In cf a cancelled
 //   future is done for every purpose, and set_running_or_notify_cancel() simply returns false.
-// - result() on an rvalue future returns a copy, so `pool.submit(f).result()` never dangles.
+// - result() on an rvalue future returns a copy, so `pool.submit(f).result()` never dangles; for
+//   a move-only result (std::unique_ptr) it hands the value over, as take() does.
+// - take() moves the value out of the call's shared state (Python has no need: it shares
+//   objects); every handle's result() or take() after it throws InvalidStateError.
 // - A default-constructed Future is a new pending future (like Python's Future()), which tests
 //   and hand-written executors complete with set_result()/set_exception().
 #pragma once
@@ -111,8 +114,9 @@ class Future : public AnyFuture {
   /// Waits for the call and returns its value, or rethrows its exception;
   /// CancelledError if it was cancelled.
   detail::ResultRef<T> result() const& { return result_until(nullptr); }
-  /// As result(), on a temporary: returns a copy so the value outlives the handle.
-  T result() const&& { return result_until(nullptr); }
+  /// As result(), on a temporary: returns a copy so the value outlives the handle (a move-only
+  /// value is handed over, as by take()).
+  T result() const&& { return result_or_take(nullptr); }
   /// As result(), but throws TimeoutError if not done within `timeout` (the call keeps running).
   template <class Rep, class Period>
   detail::ResultRef<T> result(std::chrono::duration<Rep, Period> timeout) const& {
@@ -122,8 +126,12 @@ class Future : public AnyFuture {
   template <class Rep, class Period>
   T result(std::chrono::duration<Rep, Period> timeout) const&& {
     const auto deadline = deadline_after(timeout);
-    return result_until(&deadline);
+    return result_or_take(&deadline);
   }
+  /// Waits for the call and moves its value out (or rethrows its exception): the way to get a
+  /// move-only result. Once taken, result() and take() on any handle throw InvalidStateError.
+  /// Not while another thread reads the same future's result().
+  T take() const { return take_until(nullptr); }
 
   /// Calls fn(future) once the future is done: at once, in this thread, if it already is;
   /// otherwise in the thread that completes or cancels it. Callbacks run in registration order,
@@ -145,6 +153,14 @@ class Future : public AnyFuture {
 
  private:
   detail::ResultRef<T> result_until(const detail::Clock::time_point* deadline) const;
+  T take_until(const detail::Clock::time_point* deadline) const;
+  T result_or_take(const detail::Clock::time_point* deadline) const {
+    if constexpr (std::is_void_v<T> || std::is_copy_constructible_v<T>) {
+      return result_until(deadline);
+    } else {
+      return take_until(deadline);
+    }
+  }
 };
 
 namespace detail {
@@ -158,7 +174,20 @@ template <class T>
 detail::ResultRef<T> Future<T>::result_until(const detail::Clock::time_point* deadline) const {
   wait_outcome(deadline);
   if (auto error = state_->error()) std::rethrow_exception(error);
-  if constexpr (!std::is_void_v<T>) return typed_state().value();
+  if constexpr (!std::is_void_v<T>) {
+    if (typed_state().taken()) throw InvalidStateError("the result of " + repr() + " was moved out by take()");
+    return typed_state().value();
+  }
+}
+
+template <class T>
+T Future<T>::take_until(const detail::Clock::time_point* deadline) const {
+  wait_outcome(deadline);
+  if (auto error = state_->error()) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<T>) {
+    if (!typed_state().mark_taken()) throw InvalidStateError("the result of " + repr() + " was moved out by take()");
+    return std::move(typed_state().value());
+  }
 }
 
 template <class T>

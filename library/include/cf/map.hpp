@@ -7,7 +7,8 @@
 // exception is thrown by the step that reaches its position, after the earlier results. The
 // timeout is one deadline counted from the map() call, not per item. When a call fails, the
 // deadline passes or the range is destroyed early, every call that has not started is cancelled
-// and the range ends (CPython <= 3.14 behaviour).
+// and the range ends (CPython <= 3.14 behaviour). A function returning nothing yields
+// std::monostate per call (Python: None), so iterating still waits for each call and rethrows.
 #pragma once
 
 #include <chrono>
@@ -36,16 +37,17 @@ struct MapOptions {
 /// The lazily-evaluated results of map(), in input order. Single-pass.
 template <class R>
 class MapResult {
-  static_assert(!std::is_void_v<R>, "map() needs a function that returns a value; use submit() for void calls");
-
  public:
+  /// What each step yields: the call's value, or std::monostate for a function returning void.
+  using Value = typename detail::State<R>::Stored;
+
   class iterator {
    public:
-    using value_type = R;
+    using value_type = Value;
     using difference_type = std::ptrdiff_t;
     iterator() = default;
     /// Waits for this position's result (or throws its exception, or TimeoutError).
-    R& operator*() const { return owner_->current(); }
+    Value& operator*() const { return owner_->current(); }
     iterator& operator++() {
       owner_->advance();
       return *this;
@@ -76,7 +78,7 @@ class MapResult {
  private:
   bool at_end() const noexcept { return failed_ || next_ >= futures_.size(); }
 
-  R& current() {
+  Value& current() {
     if (!current_) current_.emplace(take(next_));
     return *current_;
   }
@@ -87,7 +89,7 @@ class MapResult {
     ++next_;
   }
 
-  R take(std::size_t index) {
+  Value take(std::size_t index) {
     if (at_end()) throw std::out_of_range("cf::MapResult: read past the end");
     auto& future = futures_[index];
     try {
@@ -102,7 +104,7 @@ class MapResult {
       cancel_from(index);  // includes the awaited call itself on timeout (CPython gh-95166)
       throw;
     }
-    R value = std::move(future.typed_state().value());
+    Value value = std::move(future.typed_state().value());
     future = Future<R>(std::shared_ptr<detail::State<R>>());  // keep no reference to yielded results
     return value;
   }
@@ -116,7 +118,7 @@ class MapResult {
   std::vector<Future<R>> futures_;
   std::optional<detail::Clock::time_point> deadline_;
   std::size_t next_ = 0;
-  std::optional<R> current_;
+  std::optional<Value> current_;
   bool failed_ = false;
 };
 

@@ -118,6 +118,9 @@ class State : public StateBase {
   }
   /// The value; requires status() == Finished without exception.
   Stored& value() noexcept { return *value_; }
+  /// True for the first caller only: that one may move the value out (Future::take).
+  bool mark_taken() noexcept { return !taken_.exchange(true, std::memory_order_acq_rel); }
+  bool taken() const noexcept { return taken_.load(std::memory_order_acquire); }
 
  protected:
   std::string result_type_name() const override {
@@ -130,6 +133,7 @@ class State : public StateBase {
 
  private:
   std::optional<Stored> value_;
+  std::atomic<bool> taken_{false};
 };
 
 }  // namespace cf::detail
