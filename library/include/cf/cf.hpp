@@ -6,6 +6,7 @@
 #include "cf/as_completed.hpp"
 #include "cf/codec.hpp"
 #include "cf/exceptions.hpp"
+#include "cf/executor.hpp"
 #include "cf/future.hpp"
 #include "cf/log.hpp"
 #include "cf/map.hpp"
