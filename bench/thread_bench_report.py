@@ -12,7 +12,7 @@ With --benchmark_repetitions, the median aggregate of each benchmark is used.
 import json
 import sys
 
-IMPLEMENTATIONS = ["cf", "textbook", "asio", "python"]
+IMPLEMENTATIONS = ["cf", "textbook", "asio", "python", "floor"]
 
 # (row label, workload, counter)
 ROWS = [
@@ -31,7 +31,12 @@ ROWS = [
 # (implementation, workload, counter)); "ratio_at_most" checks a / b <= bound; "below" checks a < bound.
 TARGETS = [
     ("throughput, 2 workers: Asio / cf", "ratio", [("asio", "throughput/workers:2", "us_per_item"),
-                                                   ("cf", "throughput/workers:2", "us_per_item")], 2.5),
+                                                   ("cf", "throughput/workers:2", "us_per_item")], 2),
+    ("throughput, 2 workers: cf / floor", "ratio_at_most", [("cf", "throughput/workers:2", "us_per_item"),
+                                                           ("floor", "throughput/workers:2", "us_per_item")], 1.3),
+    ("throughput, 2 workers: Asio / floor (no target)", "ratio", [("asio", "throughput/workers:2", "us_per_item"),
+                                                                  ("floor", "throughput/workers:2", "us_per_item")],
+     None),
     ("throughput, 2 workers: Python / cf", "ratio", [("python", "throughput/workers:2", "us_per_item"),
                                                      ("cf", "throughput/workers:2", "us_per_item")], 30),
     ("idle round trip, median: cf / textbook", "ratio_at_most", [("cf", "idle_round_trip", "median_us"),

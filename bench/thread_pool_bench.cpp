@@ -1,11 +1,12 @@
 // cf::ThreadPoolExecutor against two common alternatives, on tasks so small that only the
 // executor's own cost shows: the textbook mutex + condition variable + std::packaged_task pool
-// (textbook_pool.hpp) and boost::asio::thread_pool with asio::use_future.
+// (textbook_pool.hpp) and boost::asio::thread_pool with asio::use_future. For throughput, the
+// floor (floor_pool.hpp) is the hand-off alone: pre-allocated slots, no futures.
 // bench/python/thread_pool_bench.py runs the same workloads with Python's concurrent.futures,
 // and bench/run_thread_bench.sh puts all of them side by side.
 //
 // Workloads (benchmark names):
-//   throughput/<pool>/workers:N    submit 200,000 tasks, then collect every result
+//   throughput/<pool>/workers:N    submit 200,000 tasks, then collect every result (also the floor)
 //   idle_round_trip/<pool>         one submit -> result while the workers sleep
 //   back_to_back_round_trip/<pool> submit -> result, again and again without pause
 //   as_completed_finished/cf       as_completed() over 10,000 futures that are already done
@@ -26,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "floor_pool.hpp"
 #include "measure.hpp"
 #include "textbook_pool.hpp"
 
@@ -88,6 +90,20 @@ struct AsioPool {
   static int get(std::future<int>& future) { return future.get(); }
 
   boost::asio::thread_pool pool;
+};
+
+struct FloorPoolAdapter {
+  static constexpr const char* name = "floor";
+  using Task = decltype(tiny_task(0));
+  explicit FloorPoolAdapter(int workers) : pool(workers) {}
+  auto submit(Task task) { return Handle{pool.submit(std::move(task)), &pool}; }
+  struct Handle {
+    FloorPool<Task>::Handle index;
+    FloorPool<Task>* pool;
+  };
+  static int get(const Handle& handle) { return handle.pool->get(handle.index); }
+
+  FloorPool<Task> pool;
 };
 
 // ---- workloads every pool runs ----
@@ -182,11 +198,15 @@ std::string name_for(const std::string& workload) {
 }
 
 template <class... Pools>
-void register_comparisons() {
+void register_throughput() {
   for (int workers : {1, 2}) {
     const std::string suffix = "/workers:" + std::to_string(workers);
     (add(name_for<Pools>("throughput") + suffix, throughput<Pools>, workers)->Unit(benchmark::kMillisecond), ...);
   }
+}
+
+template <class... Pools>
+void register_round_trips() {
   // One iteration each: the samples inside it are what counts (median_us, p99_us).
   (add(name_for<Pools>("idle_round_trip"), round_trips<Pools>, kIdleRoundTrips, kIdlePause)->Iterations(1), ...);
   (add(name_for<Pools>("back_to_back_round_trip"), round_trips<Pools>, kBackToBackRoundTrips, Clock::duration::zero())
@@ -204,7 +224,8 @@ void register_cf_only() {
 }  // namespace bench
 
 int main(int argc, char** argv) {
-  bench::register_comparisons<bench::CfPool, bench::TextbookPoolAdapter, bench::AsioPool>();
+  bench::register_throughput<bench::CfPool, bench::TextbookPoolAdapter, bench::AsioPool, bench::FloorPoolAdapter>();
+  bench::register_round_trips<bench::CfPool, bench::TextbookPoolAdapter, bench::AsioPool>();
   bench::register_cf_only();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
