@@ -66,9 +66,17 @@ auto async_wait(Future<T> future, CompletionToken&& token = {});
 template <class Executor, class F, class... Args>
 auto run_in_executor(Executor& executor, F&& fn, Args&&... args);
 
-/// The thread pool behind to_thread (Python: the event loop's default executor); its threads are
-/// named asyncio_<n>. Created on first use, shut down (waiting) when the program exits.
+/// The thread pool behind to_thread (Python: the event loop's default executor): the one given
+/// to set_default_executor, else a built-in pool whose threads are named asyncio_<n>, created on
+/// first use and shut down (waiting) when the program exits.
 ThreadPoolExecutor& default_executor();
+
+/// Python's loop.set_default_executor(executor): to_thread runs on `executor` from now on. It
+/// must outlive every call made through it; reset_default_executor() goes back to the built-in
+/// pool. Like Python (3.11+), only a thread pool is accepted.
+void set_default_executor(ThreadPoolExecutor& executor);
+/// Goes back to the built-in default executor.
+void reset_default_executor();
 
 /// Python's asyncio.to_thread(fn, *args): run_in_executor on the default executor.
 template <class F, class... Args>

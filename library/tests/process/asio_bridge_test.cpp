@@ -136,6 +136,20 @@ TEST(AsioBridge, ToThreadRunsOnTheDefaultExecutor) {
   });
 }
 
+TEST(AsioBridge, SetDefaultExecutorChoosesThePoolToThreadRunsOn) {
+  cf::ThreadPoolExecutor mine(cf::ThreadPoolExecutor::Options{.max_workers = 1, .thread_name_prefix = "mine"});
+  cf::set_default_executor(mine);
+  run_on_loop([&]() -> asio::awaitable<void> {
+    const std::string name = co_await cf::to_thread([] { return cf::current_thread_name(); });
+    EXPECT_EQ(name.rfind("mine_", 0), 0U) << name;
+  });
+  cf::reset_default_executor();
+  run_on_loop([&]() -> asio::awaitable<void> {
+    const std::string name = co_await cf::to_thread([] { return cf::current_thread_name(); });
+    EXPECT_EQ(name.rfind("asyncio_", 0), 0U) << name;
+  });
+}
+
 TEST(AsioBridge, SeveralCoroutinesAwaitConcurrently) {
   asio::io_context loop;
   std::vector<cf::Future<int>> futures(3);
