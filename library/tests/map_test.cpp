@@ -269,4 +269,30 @@ TEST(MapTest, AFunctionReturningNothingYieldsOneEmptyValuePerCall) {
   EXPECT_THROW(*it, std::invalid_argument);
 }
 
+// Python 3.14's buffersize: calls are submitted as results are taken, so an endless input works.
+TEST(MapTest, BuffersizeSubmitsOnlyThatManyCallsAheadOfTheResultsTaken) {
+  cf::ThreadPoolExecutor pool(2);
+  auto squares = pool.map([](int x) { return x * x; }, std::views::iota(0), cf::MapOptions{.buffersize = 2});
+  EXPECT_EQ(squares.size(), 2u);
+  std::vector<int> taken;
+  for (int square : squares) {
+    taken.push_back(square);
+    EXPECT_EQ(squares.size(), taken.size() + 2) << "one more call per result taken, no more";
+    if (taken.size() == 5) break;
+  }
+  EXPECT_EQ(taken, (std::vector{0, 1, 4, 9, 16}));
+}
+
+TEST(MapTest, BuffersizeKeepsATemporaryInputAlive) {
+  cf::ThreadPoolExecutor pool(1);
+  std::vector<int> sums;
+  for (int sum : pool.map([](int a, int b) { return a + b; }, std::vector{1, 2, 3}, std::vector{10, 20, 30},
+                          cf::MapOptions{.buffersize = 1})) {
+    sums.push_back(sum);
+  }
+  EXPECT_EQ(sums, (std::vector{11, 22, 33}));
+  EXPECT_THROW(pool.map([](int x) { return x; }, std::vector{1}, cf::MapOptions{.buffersize = 0}),
+               std::invalid_argument);
+}
+
 }  // namespace

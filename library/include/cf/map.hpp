@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <ranges>
@@ -32,6 +34,12 @@ struct MapOptions {
   std::optional<std::chrono::nanoseconds> timeout;
   /// Items sent to a worker process per task; >= 1. Thread pools accept and ignore it.
   int chunksize = 1;
+  /// Calls submitted ahead of the results consumed (Python 3.14); >= 1. By default every call is
+  /// submitted by map() itself; with a buffer, one more is submitted as each result is taken, so
+  /// a long (even endless) input needs no more than this many calls in memory. The inputs are
+  /// then read during the iteration: a range given as a temporary is kept by the result, one
+  /// given by name must outlive it. Thread pools only, for now.
+  std::optional<std::size_t> buffersize;
 };
 
 /// The lazily-evaluated results of map(), in input order. Single-pass.
@@ -40,6 +48,8 @@ class MapResult {
  public:
   /// What each step yields: the call's value, or std::monostate for a function returning void.
   using Value = typename detail::State<R>::Stored;
+  /// Submits the next call, or returns nullopt once the inputs are exhausted (map's buffersize).
+  using Feeder = std::function<std::optional<Future<R>>()>;
 
   class iterator {
    public:
@@ -63,35 +73,42 @@ class MapResult {
   };
   friend class iterator;
 
+  /// Every call already submitted.
   MapResult(std::vector<Future<R>> futures, std::optional<detail::Clock::time_point> deadline)
-      : futures_(std::move(futures)), deadline_(deadline) {}
+      : pending_(std::make_move_iterator(futures.begin()), std::make_move_iterator(futures.end())),
+        submitted_(futures.size()),
+        deadline_(deadline) {}
+  /// Calls submitted by `feeder`, `buffersize` ahead of the results taken.
+  MapResult(Feeder feeder, std::size_t buffersize, std::optional<detail::Clock::time_point> deadline)
+      : feeder_(std::move(feeder)), deadline_(deadline) {
+    refill(buffersize);
+  }
   MapResult(MapResult&&) noexcept = default;
   MapResult& operator=(MapResult&&) = delete;
   /// Cancels the calls that have not started yet.
-  ~MapResult() { cancel_from(next_); }
+  ~MapResult() { cancel_pending(); }
 
   iterator begin() { return iterator(this); }
   std::default_sentinel_t end() const { return {}; }
-  /// Number of calls submitted.
-  std::size_t size() const noexcept { return futures_.size(); }
+  /// Number of calls submitted so far.
+  std::size_t size() const noexcept { return submitted_; }
 
  private:
-  bool at_end() const noexcept { return failed_ || next_ >= futures_.size(); }
+  bool at_end() const noexcept { return failed_ || (pending_.empty() && !feeder_); }
 
   Value& current() {
-    if (!current_) current_.emplace(take(next_));
+    if (!current_) current_.emplace(take_front());
     return *current_;
   }
 
   void advance() {
-    if (!current_ && !at_end()) take(next_);  // ++ without * still consumes (and checks) the result
+    if (!current_ && !at_end()) take_front();  // ++ without * still consumes (and checks) the result
     current_.reset();
-    ++next_;
   }
 
-  Value take(std::size_t index) {
+  Value take_front() {
     if (at_end()) throw std::out_of_range("cf::MapResult: read past the end");
-    auto& future = futures_[index];
+    auto& future = pending_.front();
     try {
       if (deadline_) {
         const auto remaining = *deadline_ - detail::Clock::now();
@@ -101,23 +118,39 @@ class MapResult {
       }
     } catch (...) {
       failed_ = true;
-      cancel_from(index);  // includes the awaited call itself on timeout (CPython gh-95166)
+      feeder_ = nullptr;
+      cancel_pending();  // includes the awaited call itself on timeout (CPython gh-95166)
       throw;
     }
     Value value = std::move(future.typed_state().value());
-    future = Future<R>(std::shared_ptr<detail::State<R>>());  // keep no reference to yielded results
+    pending_.pop_front();  // keep no reference to yielded results
+    refill(1);
     return value;
   }
 
-  void cancel_from(std::size_t index) noexcept {
-    for (; index < futures_.size(); ++index) {
-      if (futures_[index].valid()) futures_[index].cancel();
+  /// Submits up to `count` more calls through the feeder.
+  void refill(std::size_t count) {
+    for (; feeder_ && count > 0; --count) {
+      std::optional<Future<R>> next = feeder_();
+      if (!next) {
+        feeder_ = nullptr;
+        return;
+      }
+      pending_.push_back(std::move(*next));
+      ++submitted_;
     }
   }
 
-  std::vector<Future<R>> futures_;
+  void cancel_pending() noexcept {
+    for (auto& future : pending_) {
+      if (future.valid()) future.cancel();
+    }
+  }
+
+  Feeder feeder_;
+  std::deque<Future<R>> pending_;  // submitted, not yet yielded; the next one first
+  std::size_t submitted_ = 0;
   std::optional<detail::Clock::time_point> deadline_;
-  std::size_t next_ = 0;
   std::optional<Value> current_;
   bool failed_ = false;
 };
@@ -137,7 +170,9 @@ decltype(auto) split_map_arguments(Split&& split, Args&&... args) {
   if constexpr (last_is_map_options<Args...>::value) {
     auto all = std::forward_as_tuple(std::forward<Args>(args)...);
     return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
-      return split(std::get<sizeof...(Args) - 1>(all), std::get<I>(all)...);
+      // From the tuple as an rvalue, std::get keeps each argument's value category (a temporary
+      // range stays one, so a buffered map keeps it).
+      return split(std::get<sizeof...(Args) - 1>(all), std::get<I>(std::move(all))...);
     }(std::make_index_sequence<sizeof...(Args) - 1>{});
   } else {
     return split(MapOptions{}, std::forward<Args>(args)...);
@@ -161,6 +196,35 @@ void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
     }(indices);
   }
 }
+
+/// The inputs of a map() with a buffer, read one position at a time: temporaries are kept
+/// (std::views::all owns them), named ranges are referred to.
+template <class... Views>
+class ZippedInputs {
+ public:
+  template <class... Ranges>
+  explicit ZippedInputs(Ranges&&... ranges)
+      : views_(std::views::all(std::forward<Ranges>(ranges))...),
+        its_(std::apply([](auto&... views) { return std::make_tuple(std::ranges::begin(views)...); }, views_)) {}
+  ZippedInputs(const ZippedInputs&) = delete;
+  ZippedInputs& operator=(const ZippedInputs&) = delete;
+
+  /// visit(elements...) of the next position, or nullopt once the shortest range has ended.
+  template <class Visit>
+  auto next(Visit&& visit) {
+    using Result = std::optional<std::invoke_result_t<Visit&, std::ranges::range_reference_t<Views>...>>;
+    return [&]<std::size_t... I>(std::index_sequence<I...>) -> Result {
+      if (((std::get<I>(its_) == std::ranges::end(std::get<I>(views_))) || ...)) return std::nullopt;
+      auto result = visit(*std::get<I>(its_)...);
+      (++std::get<I>(its_), ...);
+      return result;
+    }(std::index_sequence_for<Views...>{});
+  }
+
+ private:
+  std::tuple<Views...> views_;
+  std::tuple<std::ranges::iterator_t<Views>...> its_;
+};
 
 /// The deadline for a map() call made now.
 inline std::optional<Clock::time_point> map_deadline(const MapOptions& options) {

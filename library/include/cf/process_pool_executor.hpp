@@ -189,6 +189,7 @@ auto ProcessPoolExecutor::map(F fn, RangesAndOptions&&... ranges_and_options) {
                       "map() calls the task with one element of each range");
         using R = detail::task_result_t<F>;
         if (options.chunksize < 1) throw std::invalid_argument("chunksize must be >= 1.");
+        if (options.buffersize) throw std::invalid_argument("buffersize is not supported by ProcessPoolExecutor yet.");
         const auto deadline = detail::map_deadline(options);
         const std::string_view name = detail::registered_task_name(detail::function_key(fn));
         std::vector<Future<R>> futures;

@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -110,12 +111,21 @@ auto ThreadPoolExecutor::map(F&& fn, RangesAndOptions&&... ranges_and_options) {
         // All calls share one copy of fn, as in Python; it is called as const.
         auto shared_fn = std::make_shared<const std::decay_t<F>>(std::forward<F>(fn));
         using R = std::invoke_result_t<const std::decay_t<F>&, std::ranges::range_reference_t<decltype(ranges)>...>;
+        const auto call = [shared_fn](const auto&... a) -> R { return (*shared_fn)(a...); };
+        if (options.buffersize) {
+          if (*options.buffersize < 1) throw std::invalid_argument("buffersize must be >= 1.");
+          auto inputs = std::make_shared<detail::ZippedInputs<std::views::all_t<decltype(ranges)>...>>(
+              std::forward<decltype(ranges)>(ranges)...);
+          typename MapResult<R>::Feeder feeder = [this, call, inputs] {
+            return inputs->next([&](auto&&... items) { return submit(call, std::forward<decltype(items)>(items)...); });
+          };
+          return MapResult<R>(std::move(feeder), *options.buffersize, deadline);
+        }
         std::vector<Future<R>> futures;
         try {
           detail::for_each_zipped(
               [&](auto&&... items) {
-                futures.push_back(submit([shared_fn](const auto&... a) -> R { return (*shared_fn)(a...); },
-                                         std::forward<decltype(items)>(items)...));
+                futures.push_back(submit(call, std::forward<decltype(items)>(items)...));
               },
               ranges...);
         } catch (...) {
