@@ -1,0 +1,157 @@
+// Starting worker processes and reaping them.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "process_pool_core.hpp"
+
+namespace cf::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace bp2 = boost::process::v2;
+
+/// A worker's descriptors are moved at least this high before the fork, so that putting them on
+/// 0 (stdin) and 3 (the channel) in the child can never overwrite one with the other.
+constexpr int kLowestHandedDownFd = 10;
+
+UniqueFd move_above_stdio(UniqueFd fd) {
+  const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, kLowestHandedDownFd);
+  if (moved < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
+  return UniqueFd(moved);
+}
+
+}  // namespace
+
+std::string this_executable() {
+  std::string path(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
+  if (n <= 0 || static_cast<std::size_t>(n) == path.size()) throw_errno("readlink(/proc/self/exe)");
+  path.resize(static_cast<std::size_t>(n));
+  return path;
+}
+
+bool started_as_worker() {
+  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
+  std::string program;
+  std::string first_argument;
+  std::getline(cmdline, program, '\0');
+  std::getline(cmdline, first_argument, '\0');
+  return first_argument == kWorkerFlag;
+}
+
+namespace {
+
+/// Starts this program as a worker with the channel as descriptor 3, /dev/null as stdin (Python's
+/// workers do not share the parent's stdin either) and no other descriptor of the parent's.
+/// Boost.Process v2 holds the process (wait, terminate, exit status); its launchers are not
+/// used: the default one forks, which takes several times longer than posix_spawn in a parent
+/// with threads and a large address space, and 1.81's vfork_launcher runs the io_context's fork
+/// hooks in memory the child shares with the parent.
+bp2::process spawn_worker_process(asio::io_context& context, const std::string& executable, int channel,
+                                  int null_input) {
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, null_input, STDIN_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, channel, kWorkerChannelFd);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerChannelFd + 1);
+  std::string program = executable;
+  std::string flag(kWorkerFlag);
+  char* argv[] = {program.data(), flag.data(), nullptr};
+  pid_t pid;
+  const int error = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) throw std::system_error(error, std::generic_category(), "posix_spawn " + executable);
+  return bp2::process(context.get_executor(), pid);
+}
+
+/// How a reaped worker ended, for the log; empty for a clean exit.
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ")";
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return {};
+}
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(bp2::process&& launched)
+    : process(std::move(launched)), pid(process.id()), pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+
+std::unique_ptr<WorkerProcess> ProcessPoolCore::launch() {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+  UniqueFd parent_end(pair[0]);
+  const UniqueFd child_end = move_above_stdio(UniqueFd(pair[1]));
+  UniqueFd null_input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_input) throw_errno("open(/dev/null)");
+  null_input = move_above_stdio(std::move(null_input));
+
+  auto worker = std::make_unique<WorkerProcess>(
+      spawn_worker_process(process_context_, executable_, child_end.get(), null_input.get()));
+  worker->channel = std::move(parent_end);
+
+  const std::size_t start = begin_frame(worker->outbound, FrameKind::Config);
+  Encoder out(worker->outbound);
+  out.write(static_cast<bool>(initializer_));
+  if (initializer_) {
+    out.write_size(initializer_.task_name().size());
+    out.write_bytes(initializer_.task_name().data(), initializer_.task_name().size());
+    out.write_size(initializer_.arguments().size());
+    out.write_bytes(initializer_.arguments().data(), initializer_.arguments().size());
+  }
+  out.write(static_cast<std::uint32_t>(max_tasks_per_child_));
+  end_frame(worker->outbound, start);
+  return worker;
+}
+
+/// Starts the worker reserved by reserve_spawn_locked() (called without the lock).
+void ProcessPoolCore::spawn_worker() {
+  std::unique_ptr<WorkerProcess> worker;
+  std::string failure;
+  try {
+    worker = launch();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  Calls failed;
+  {
+    std::unique_lock lock(mutex_);
+    --spawning_;
+    if (worker && !broken_) {
+      workers_.push_back(std::move(worker));  // its configuration frame is waiting in outbound
+    } else if (!worker && workers_.empty() && spawning_ == 0 && !pending_.empty() && !broken_) {
+      failed = break_locked();  // no worker is left to run the queued calls
+    }
+    dispatch_locked();
+    send_without_lock(lock);
+  }
+  wake();  // the manager polls the new worker
+  if (!failure.empty()) log(LogLevel::Error, "cf::ProcessPoolExecutor could not start a worker process: " + failure);
+  fail_all(failed, kNoWorkerStarted);
+  if (worker) {  // started just as the pool broke
+    worker->killed_by_pool = true;
+    reap(std::move(worker));
+  }
+}
+
+/// Waits for a worker that has exited (or was killed) and releases its process handle.
+void ProcessPoolCore::reap(std::unique_ptr<WorkerProcess> worker) {
+  const int pid = worker->pid;
+  bp2::error_code ignored;
+  if (!worker->finished) worker->process.terminate(ignored);
+  worker->process.wait(ignored);
+  std::string how;
+  if (!worker->killed_by_pool && !worker->initializer_failed) how = describe_exit(worker->process.native_exit_code());
+  worker.reset();
+  if (!how.empty()) log(LogLevel::Error, "cf::ProcessPoolExecutor: worker process " + std::to_string(pid) + " " + how);
+}
+
+}  // namespace cf::detail
