@@ -17,8 +17,6 @@
 // readable, so every future resolves and nothing hangs.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/process/v2/process.hpp>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +51,9 @@ inline constexpr std::size_t kReadChunk = 64 * 1024;
   throw std::system_error(errno, std::generic_category(), what);
 }
 
+/// Takes ownership of `fd` (throwing errno as `what` if it is -1) and keeps it above 0-2: a
+/// parent may run with its stdio closed, and a write to stderr must not reach the pool's own.
+UniqueFd above_stdio(int fd, const char* what);
 /// The path of the running program (what workers run).
 std::string this_executable();
 /// True if this process was started as a worker (its argv[1] is the worker flag).
@@ -62,7 +63,11 @@ inline constexpr int kMissingGuardExit = 5;
 
 /// One worker process and what the pool knows about it.
 struct WorkerProcess {
-  explicit WorkerProcess(boost::process::v2::process&& launched);
+  explicit WorkerProcess(int launched);
+  /// SIGKILL; safe until wait() has returned (the pid is not reaped, so it is still this worker's).
+  void kill() noexcept;
+  /// Waits for the process to end and reaps it; its wait status.
+  int wait() noexcept;
 
   struct SentCall {
     std::uint64_t id;
@@ -72,7 +77,6 @@ struct WorkerProcess {
   /// waiting for a result (the socket is then out of the manager's epoll set).
   enum class Reader { None, Manager, Waiter };
 
-  boost::process::v2::process process;
   const int pid;
   const UniqueFd pidfd;  // readable once the process has exited (-1 on kernels before 5.3)
   UniqueFd channel;      // open until the worker is reaped
@@ -181,7 +185,6 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   const std::string executable_;
   UniqueFd wake_fd_;                         // an eventfd in the manager's epoll set
   UniqueFd epoll_fd_;                        // the manager's: wake_fd_, and each worker's socket and pidfd
-  boost::asio::io_context process_context_;  // Boost.Process's handles live on it; never run; outlives them
 
   std::mutex mutex_;  // guards everything below but the manager's own fields
   std::deque<std::shared_ptr<RemoteCall>> pending_;

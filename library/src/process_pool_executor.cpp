@@ -31,10 +31,8 @@ ProcessPoolCore::ProcessPoolCore(int max_workers, int max_tasks_per_child, int p
       pipeline_depth_(static_cast<std::size_t>(pipeline_depth)),
       initializer_(std::move(initializer)),
       executable_(this_executable()),
-      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
-  if (!wake_fd_) throw_errno("eventfd");
-  if (!epoll_fd_) throw_errno("epoll_create1");
+      wake_fd_(above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")),
+      epoll_fd_(above_stdio(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")) {
   epoll_event wake_event{.events = EPOLLIN, .data = {.fd = wake_fd_.get()}};
   if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &wake_event) < 0) throw_errno("epoll_ctl");
 }
@@ -151,8 +149,7 @@ ProcessPoolCore::Calls ProcessPoolCore::break_locked() {
     for (auto& sent : w->in_flight) failed.push_back(std::move(sent.call));
     w->in_flight.clear();
     if (!w->finished) {
-      boost::system::error_code ignored;  // it may have exited already; it is not reaped, so its pid is still its own
-      w->process.terminate(ignored);
+      w->kill();  // it may have exited already; it is not reaped, so its pid is still its own
       w->killed_by_pool = !w->exited && (w->reader == WorkerProcess::Reader::Waiter || !w->end_of_input);
     }
   }

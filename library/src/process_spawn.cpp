@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 
@@ -13,9 +14,6 @@
 
 namespace cf::detail {
 namespace {
-
-namespace asio = boost::asio;
-namespace bp2 = boost::process::v2;
 
 /// A worker's descriptors are moved at least this high before the fork, so that putting them on
 /// 0 (stdin) and 3 (the channel) in the child can never overwrite one with the other.
@@ -28,6 +26,15 @@ UniqueFd move_above_stdio(UniqueFd fd) {
 }
 
 }  // namespace
+
+UniqueFd above_stdio(int fd, const char* what) {
+  if (fd < 0) throw_errno(what);
+  UniqueFd owned(fd);
+  if (fd > STDERR_FILENO) return owned;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  if (moved < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
+  return UniqueFd(moved);
+}
 
 std::string this_executable() {
   std::string path(4096, '\0');
@@ -50,12 +57,10 @@ namespace {
 
 /// Starts this program as a worker with the channel as descriptor 3, /dev/null as stdin (Python's
 /// workers do not share the parent's stdin either) and no other descriptor of the parent's.
-/// Boost.Process v2 holds the process (wait, terminate, exit status); its launchers are not
-/// used: the default one forks, which takes several times longer than posix_spawn in a parent
-/// with threads and a large address space, and 1.81's vfork_launcher runs the io_context's fork
-/// hooks in memory the child shares with the parent.
-bp2::process spawn_worker_process(asio::io_context& context, const std::string& executable, int channel,
-                                  int null_input) {
+/// posix_spawn, not fork: forking takes several times longer in a parent with threads and a large
+/// address space. (Boost.Process v2 held the processes once; its handle opened a second pidfd,
+/// and its io_context three more descriptors, at the lowest free numbers: 0-2 if stdio is closed.)
+int spawn_worker_process(const std::string& executable, int channel, int null_input) {
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, null_input, STDIN_FILENO);
@@ -68,7 +73,7 @@ bp2::process spawn_worker_process(asio::io_context& context, const std::string& 
   const int error = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
   ::posix_spawn_file_actions_destroy(&actions);
   if (error != 0) throw std::system_error(error, std::generic_category(), "posix_spawn " + executable);
-  return bp2::process(context.get_executor(), pid);
+  return pid;
 }
 
 /// How a reaped worker ended, for the log; empty for a clean exit.
@@ -82,20 +87,39 @@ std::string describe_exit(int status) {
 
 }  // namespace
 
-WorkerProcess::WorkerProcess(bp2::process&& launched)
-    : process(std::move(launched)), pid(process.id()), pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+namespace {
+
+/// A pidfd for `pid` above stdio; -1 on kernels without pidfds (before 5.3).
+UniqueFd open_pidfd(int pid) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  return fd < 0 ? UniqueFd() : above_stdio(fd, "pidfd_open");
+}
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(int launched) : pid(launched), pidfd(open_pidfd(launched)) {}
+
+void WorkerProcess::kill() noexcept { ::kill(pid, SIGKILL); }
+
+int WorkerProcess::wait() noexcept {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
 
 std::unique_ptr<WorkerProcess> ProcessPoolCore::launch() {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
   UniqueFd parent_end(pair[0]);
   const UniqueFd child_end = move_above_stdio(UniqueFd(pair[1]));
+  parent_end = above_stdio(parent_end.release(), "socketpair");
   UniqueFd null_input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_input) throw_errno("open(/dev/null)");
   null_input = move_above_stdio(std::move(null_input));
 
   auto worker = std::make_unique<WorkerProcess>(
-      spawn_worker_process(process_context_, executable_, child_end.get(), null_input.get()));
+      spawn_worker_process(executable_, child_end.get(), null_input.get()));
   worker->channel = std::move(parent_end);
 
   const std::size_t start = begin_frame(worker->outbound, FrameKind::Config);
@@ -145,11 +169,10 @@ void ProcessPoolCore::spawn_worker() {
 /// Waits for a worker that has exited (or was killed) and releases its process handle.
 void ProcessPoolCore::reap(std::unique_ptr<WorkerProcess> worker) {
   const int pid = worker->pid;
-  bp2::error_code ignored;
-  if (!worker->finished) worker->process.terminate(ignored);
-  worker->process.wait(ignored);
+  if (!worker->finished) worker->kill();
+  const int status = worker->wait();
   std::string how;
-  if (!worker->killed_by_pool && !worker->initializer_failed) how = describe_exit(worker->process.native_exit_code());
+  if (!worker->killed_by_pool && !worker->initializer_failed) how = describe_exit(status);
   worker.reset();
   if (!how.empty()) log(LogLevel::Error, "cf::ProcessPoolExecutor: worker process " + std::to_string(pid) + " " + how);
 }

@@ -40,6 +40,19 @@ TaskRegistry& registry() {
 
 std::atomic<bool> worker_mode{false};
 
+/// Puts /dev/null on whichever of 0-2 the parent had closed, so that nothing this worker opens
+/// lands there and receives what the program writes to its stdio.
+void occupy_closed_stdio() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    const int null = ::open("/dev/null", O_RDWR);  // the lowest free descriptor: `fd`, as those below are open
+    if (null >= 0 && null != fd) {
+      ::dup2(null, fd);
+      ::close(null);
+    }
+  }
+}
+
 /// Reads frames from the channel, blocking; nullopt at end of input.
 std::optional<Frame> read_frame(InboundBuffer& inbound) {
   for (;;) {
@@ -156,6 +169,7 @@ TaskInvoker find_task(std::string_view name) noexcept {
 bool entered_worker_mode() noexcept { return worker_mode.load(std::memory_order_relaxed); }
 
 int serve_as_worker() {
+  occupy_closed_stdio();
   // Programs this worker's tasks start must not hold the channel open behind the pool's back.
   ::fcntl(kWorkerChannelFd, F_SETFD, FD_CLOEXEC);
   // SCHED_BATCH, the policy for CPU-bound work nobody watches: woken by a call, the worker does

@@ -10,13 +10,15 @@
 //     for (int y : pool.map(square, xs, cf::MapOptions{.chunksize = 100})) ...
 //   }
 //
-// Workers run this same executable (posix_spawn, held as Boost.Process v2 processes), started
+// Workers run this same executable (posix_spawn, watched through pidfds), started
 // with a flag that the guard line in main() recognises: a worker serves calls and returns true
 // there, so main's real work never runs in it. A process that was started as a worker but has no
 // guard line stops with a message instead of starting workers of its own (Python's
 // "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
-// the parent, and inherit no other descriptor. They run under SCHED_BATCH (CPU-bound work: a
-// worker woken by a call does not preempt the caller, who is about to wait for the answer).
+// the parent (/dev/null where the parent has closed them), and inherit no other descriptor; the
+// pool's own descriptors stay above 2 in both, so a parent may run with its stdio closed. They
+// run under SCHED_BATCH (CPU-bound work: a worker woken by a call does not preempt the caller,
+// who is about to wait for the answer).
 //
 // What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments
 // and result go through cf::Codec (cf/codec.hpp). A lambda, or a type without a Codec, is a

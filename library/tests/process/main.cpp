@@ -1,7 +1,9 @@
 // The process-pool test program. Its first line is the guard every program using a process pool
-// needs: in a worker process it serves the pool instead of running the tests.
+// needs: in a worker process it serves the pool instead of running the tests. Its second line
+// plays a scenario instead, in a child process a test started (process_test_support.hpp).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "process_test_support.hpp"
@@ -30,6 +32,7 @@ class NoProcessOutlivesTheTests : public testing::Environment {
 
 int main(int argc, char** argv) {
   if (cf::run_worker_if_requested(argc, argv)) return 0;
+  if (const std::optional<int> code = cf_test::run_scenario_if_requested(argc, argv)) return *code;
   testing::InitGoogleTest(&argc, argv);
   testing::AddGlobalTestEnvironment(new NoProcessOutlivesTheTests);
   return RUN_ALL_TESTS();

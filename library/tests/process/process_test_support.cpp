@@ -2,7 +2,10 @@
 #include "process_test_support.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+extern char** environ;
 
 namespace cf_test {
 
@@ -82,6 +87,74 @@ std::vector<int> child_processes() {
     if (fields >> state >> parent && parent == me) children.push_back(std::stoi(name));
   }
   return children;
+}
+
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+}  // namespace
+
+Scenario::Scenario(std::string_view name) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe2");
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, report[1], kScenarioReportFd);  // dup2 clears O_CLOEXEC
+  std::string program = "/proc/self/exe";
+  std::string flag(kScenarioFlag);
+  std::string scenario(name);
+  char* argv[] = {program.data(), flag.data(), scenario.data(), nullptr};
+  const int error = ::posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv, environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::close(report[1]);
+  if (error != 0) {
+    ::close(report[0]);
+    throw std::system_error(error, std::generic_category(), "posix_spawn scenario");
+  }
+  report_fd_ = report[0];
+}
+
+Scenario::~Scenario() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+  ::close(report_fd_);
+}
+
+std::optional<std::string> Scenario::read_line() {
+  for (;;) {
+    if (const auto end = buffered_.find('\n'); end != std::string::npos) {
+      std::string line = buffered_.substr(0, end);
+      buffered_.erase(0, end + 1);
+      return line;
+    }
+    char chunk[4096];
+    const ssize_t n = ::read(report_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    buffered_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+std::vector<std::string> Scenario::read_all_lines() {
+  std::vector<std::string> lines;
+  while (std::optional<std::string> line = read_line()) lines.push_back(std::move(*line));
+  return lines;
+}
+
+int Scenario::wait() {
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return status;
+}
+
+void report(const std::string& line) {
+  const std::string text = line + "\n";
+  [[maybe_unused]] const ssize_t n = ::write(kScenarioReportFd, text.data(), text.size());
 }
 
 }  // namespace cf_test

@@ -1,9 +1,13 @@
 // Helpers for the process-pool tests: a gate that holds tasks running in worker processes until
-// the test opens it, and the bound every wait in these tests uses instead of waiting forever.
+// the test opens it, the bound every wait in these tests uses instead of waiting forever, and
+// scenarios: this program run again as a child process, for what a test cannot do to its own
+// process (close its stdio, lower its descriptor limit, die under its pool).
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../test_support.hpp"  // cf_test::LogCapture, Gate, PrintTo
@@ -44,5 +48,40 @@ void pass_process_gate(const std::string& path);
 
 /// Process ids of this process's living children (what the suite checks is empty at the end).
 std::vector<int> child_processes();
+
+/// This test program started again as a child process that plays one scenario (scenarios.cpp)
+/// and reports what it saw, one line at a time, on a pipe. Destroying it kills and reaps the
+/// child if it still runs.
+class Scenario {
+ public:
+  explicit Scenario(std::string_view name);
+  Scenario(const Scenario&) = delete;
+  Scenario& operator=(const Scenario&) = delete;
+  ~Scenario();
+
+  int pid() const noexcept { return pid_; }
+  /// The next line the scenario reported, without its newline; nullopt once it stopped reporting.
+  std::optional<std::string> read_line();
+  /// Every line it reports until it stops.
+  std::vector<std::string> read_all_lines();
+  /// Waits for the child to end; its wait status.
+  int wait();
+
+ private:
+  int pid_ = -1;
+  int report_fd_ = -1;
+  std::string buffered_;
+};
+
+/// argv[1] of a scenario process; argv[2] names the scenario.
+inline constexpr std::string_view kScenarioFlag = "--cf-test-scenario";
+/// The descriptor a scenario reports on.
+inline constexpr int kScenarioReportFd = 3;
+
+/// The child's side (scenarios.cpp): in a process started by Scenario, plays the scenario and
+/// returns its exit code; nullopt in any other process (main() runs the tests).
+std::optional<int> run_scenario_if_requested(int argc, char** argv);
+/// Writes one line to the scenario's report.
+void report(const std::string& line);
 
 }  // namespace cf_test

@@ -1,6 +1,8 @@
 #include "tasks.hpp"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -100,6 +102,22 @@ int write_garbage_to_channel() {
 
 int scheduling_policy() { return ::sched_getscheduler(0); }
 
+std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals() {
+  sigset_t mask;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  std::pair<std::vector<int>, std::vector<int>> found;
+  for (int signal = 1; signal < SIGRTMIN; ++signal) {
+    if (::sigismember(&mask, signal) == 1) found.first.push_back(signal);
+    struct sigaction action {};
+    if (::sigaction(signal, nullptr, &action) == 0 && action.sa_handler == SIG_IGN) found.second.push_back(signal);
+  }
+  return found;
+}
+
+void block_forever() {
+  for (;;) ::pause();
+}
+
 std::vector<int> open_descriptors() {
   std::vector<int> descriptors;
   DIR* directory = ::opendir("/proc/self/fd");
@@ -140,6 +158,8 @@ CF_REGISTER_TASK(exit_in_call);
 CF_REGISTER_TASK(write_garbage_to_channel);
 CF_REGISTER_TASK(open_descriptors);
 CF_REGISTER_TASK(scheduling_policy);
+CF_REGISTER_TASK(blocked_and_ignored_signals);
+CF_REGISTER_TASK(block_forever);
 CF_REGISTER_TASK(size_of);
 CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(set_greeting);

@@ -78,6 +78,10 @@ int write_garbage_to_channel();
 std::vector<int> open_descriptors();
 /// The worker's scheduling policy (SCHED_OTHER, SCHED_BATCH, ...).
 int scheduling_policy();
+/// The signals the worker blocks, and those it ignores.
+std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals();
+/// Never returns (until the worker is killed).
+void block_forever();
 /// Returns the size of `data` (a large argument).
 std::size_t size_of(std::string data);
 /// Dies of SIGSEGV whatever its (large) argument.
