@@ -56,7 +56,8 @@ bool started_as_worker() {
 namespace {
 
 /// Starts this program as a worker with the channel as descriptor 3, /dev/null as stdin (Python's
-/// workers do not share the parent's stdin either) and no other descriptor of the parent's.
+/// workers do not share the parent's stdin either), no other descriptor of the parent's, and no
+/// signal blocked or ignored.
 /// posix_spawn, not fork: forking takes several times longer in a parent with threads and a large
 /// address space. (Boost.Process v2 held the processes once; its handle opened a second pidfd,
 /// and its io_context three more descriptors, at the lowest free numbers: 0-2 if stdio is closed.)
@@ -69,8 +70,20 @@ int spawn_worker_process(const std::string& executable, int channel, int null_in
   std::string program = executable;
   std::string flag(kWorkerFlag);
   char* argv[] = {program.data(), flag.data(), nullptr};
+  // The spawning thread's blocked signals and the program's ignored ones would be inherited (a
+  // worker that ignores SIGTERM): a worker starts with none blocked and every disposition default.
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigset_t all;
+  ::sigemptyset(&none);
+  ::sigfillset(&all);
+  ::posix_spawnattr_setsigmask(&attributes, &none);
+  ::posix_spawnattr_setsigdefault(&attributes, &all);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid;
-  const int error = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+  const int error = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv, environ);
+  ::posix_spawnattr_destroy(&attributes);
   ::posix_spawn_file_actions_destroy(&actions);
   if (error != 0) throw std::system_error(error, std::generic_category(), "posix_spawn " + executable);
   return pid;

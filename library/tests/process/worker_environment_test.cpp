@@ -31,4 +31,29 @@ TEST(ProcessPoolWorkerEnvironment, ClosedStdioInTheParentLeavesThePoolWorking) {
                                              "worker descriptors: 0 1 2 3"}));  // 1 and 2 on /dev/null
 }
 
+TEST(ProcessPoolWorkerEnvironment, WorkersStartWithNoSignalBlockedOrIgnored) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction saved {};
+  ASSERT_EQ(::sigaction(SIGUSR2, &ignore, &saved), 0);
+  std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored;
+  // A thread that blocks SIGTERM (to sigwait for it, say) creates the pool and starts its workers.
+  std::thread creator([&] {
+    sigset_t term;
+    ::sigemptyset(&term);
+    ::sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
+    try {
+      cf::ProcessPoolExecutor pool(1);
+      blocked_and_ignored = pool.submit(blocked_and_ignored_signals).result(kNoHang);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  creator.join();
+  ::sigaction(SIGUSR2, &saved, nullptr);
+  EXPECT_EQ(blocked_and_ignored.first, std::vector<int>{}) << "blocked in the worker";
+  EXPECT_EQ(blocked_and_ignored.second, std::vector<int>{}) << "ignored in the worker";
+}
+
 }  // namespace
