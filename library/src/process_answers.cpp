@@ -79,12 +79,11 @@ std::optional<bool> ProcessPoolCore::wait_for_answer(const RemoteCall& call, con
   w->reader = WorkerProcess::Reader::None;
   watch_locked(*w);
   // The manager closes workers at shutdown and replaces retired ones; queued calls that need
-  // another worker get it here, as in submit().
-  for_manager = for_manager || shutdown_ || (w->retiring && w->in_flight.empty());
-  const bool spawn = reserve_spawn_locked();
+  // another worker ask for it here, as in submit().
+  for_manager = reserve_spawn_locked() || for_manager || shutdown_ || (w->retiring && w->in_flight.empty());
   lock.unlock();
   if (for_manager) wake();
-  if (spawn) spawn_worker();
+
   if (state.done() || timed_out) return state.done();
   return std::nullopt;  // the manager finishes it
 }

@@ -8,9 +8,9 @@
 //
 // Threads: submit() runs in the caller's thread: it queues the call, sends it at once if a worker
 // has room in its pipeline (a non-blocking send on the worker's socket, made after releasing the
-// pool's lock), and starts a worker if none is idle. One manager thread per pool does everything
-// else: it watches every worker's socket and process (a pidfd) with epoll, reads answers and
-// completes their futures (so done-callbacks run there, as in Python), sends queued calls as
+// pool's lock), and asks for a worker if none is idle. One manager thread per pool does everything
+// else: it starts workers, watches every worker's socket and process (a pidfd) with epoll, reads
+// answers and completes their futures (so done-callbacks run there, as in Python), sends queued calls as
 // pipelines drain, finishes sends that did not fit in the socket, replaces workers that reached
 // max_tasks_per_child, notices deaths and breaks the pool, and reaps every worker. Nothing blocks
 // on a worker: a dead worker shows up as end of input on its socket or as its pidfd becoming
@@ -148,6 +148,7 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   // Dispatching (process_pool_executor.cpp).
   bool usable(const WorkerProcess& w) const noexcept;
   bool has_room(const WorkerProcess& w) const noexcept;
+  /// Reserves a worker to start if the queued calls need one; the manager starts it.
   bool reserve_spawn_locked();
   void dispatch_locked();
   void close_idle_workers_locked();
@@ -160,7 +161,8 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   static void send_claimed(WorkerProcess& w) noexcept;
   void send_without_lock(std::unique_lock<std::mutex>& lock, bool backlog = false);
 
-  // Workers (process_spawn.cpp).
+  // Workers (process_spawn.cpp). Only the manager thread starts them: a worker asks for SIGKILL
+  // when the thread that started it ends (PR_SET_PDEATHSIG), and the manager outlives them all.
   std::unique_ptr<WorkerProcess> launch();
   void spawn_worker();
   void reap(std::unique_ptr<WorkerProcess> worker);
@@ -183,13 +185,14 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   const std::size_t pipeline_depth_;
   const TaskCall initializer_;
   const std::string executable_;
-  UniqueFd wake_fd_;                         // an eventfd in the manager's epoll set
-  UniqueFd epoll_fd_;                        // the manager's: wake_fd_, and each worker's socket and pidfd
+  UniqueFd wake_fd_;   // an eventfd in the manager's epoll set
+  UniqueFd epoll_fd_;  // the manager's: wake_fd_, and each worker's socket and pidfd
 
   std::mutex mutex_;  // guards everything below but the manager's own fields
   std::deque<std::shared_ptr<RemoteCall>> pending_;
   std::vector<std::unique_ptr<WorkerProcess>> workers_;  // only the manager removes workers
-  int spawning_ = 0;
+  int spawning_ = 0;         // workers reserved by reserve_spawn_locked() and not started yet
+  int spawns_to_start_ = 0;  // of those, the ones the manager has not begun to start
   bool shutdown_ = false;
   bool broken_ = false;
   bool manager_started_ = false;

@@ -65,7 +65,7 @@ void ProcessPoolCore::submit(std::shared_ptr<RemoteCall> call) {
     }
   }
   if (rejected) call->fail(rejected);  // like Python's PicklingError: this call fails, the pool carries on
-  if (spawn) spawn_worker();
+  if (spawn) wake();                   // the manager starts it
 }
 
 void ProcessPoolCore::shutdown(bool wait, bool cancel_futures) {
@@ -108,6 +108,7 @@ bool ProcessPoolCore::reserve_spawn_locked() {
   }
   if (idle >= pending_.size()) return false;
   ++spawning_;
+  ++spawns_to_start_;
   return true;
 }
 
@@ -277,7 +278,8 @@ void ProcessPoolCore::manager_main() {
         ++it;
       }
     }
-    const bool spawn = reserve_spawn_locked();  // a replacement, or a first worker for queued calls
+    reserve_spawn_locked();  // a replacement, or a first worker for queued calls
+    const int spawns = std::exchange(spawns_to_start_, 0);
     dispatch_locked();
     send_without_lock(lock, /*backlog=*/true);
     lock.unlock();
@@ -289,7 +291,7 @@ void ProcessPoolCore::manager_main() {
     fail_all(failed, kBrokenWhileRunning);
     for (auto& worker : exited) reap(std::move(worker));
     exited.clear();
-    if (spawn) spawn_worker();
+    for (int i = 0; i < spawns; ++i) spawn_worker();
     lock.lock();
   }
 }

@@ -69,7 +69,8 @@ int spawn_worker_process(const std::string& executable, int channel, int null_in
   ::posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerChannelFd + 1);
   std::string program = executable;
   std::string flag(kWorkerFlag);
-  char* argv[] = {program.data(), flag.data(), nullptr};
+  std::string parent = std::to_string(::getpid());
+  char* argv[] = {program.data(), flag.data(), parent.data(), nullptr};
   // The spawning thread's blocked signals and the program's ignored ones would be inherited (a
   // worker that ignores SIGTERM): a worker starts with none blocked and every disposition default.
   posix_spawnattr_t attributes;
@@ -131,8 +132,7 @@ std::unique_ptr<WorkerProcess> ProcessPoolCore::launch() {
   if (!null_input) throw_errno("open(/dev/null)");
   null_input = move_above_stdio(std::move(null_input));
 
-  auto worker = std::make_unique<WorkerProcess>(
-      spawn_worker_process(executable_, child_end.get(), null_input.get()));
+  auto worker = std::make_unique<WorkerProcess>(spawn_worker_process(executable_, child_end.get(), null_input.get()));
   worker->channel = std::move(parent_end);
 
   const std::size_t start = begin_frame(worker->outbound, FrameKind::Config);

@@ -2,6 +2,8 @@
 // the loop a worker process runs: read a call, run it, send the result back.
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,6 +53,14 @@ void occupy_closed_stdio() {
       ::close(null);
     }
   }
+}
+
+/// A worker dies with the pool's process (SIGKILL), instead of running its call on as an orphan.
+/// The signal comes when the thread that started it ends: the pool's manager thread, which
+/// outlives its workers. `parent` is the pid of the pool's process, which may be gone already.
+void die_with_parent(const char* parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (std::to_string(::getppid()) != parent) std::_Exit(0);
 }
 
 /// Reads frames from the channel, blocking; nullopt at end of input.
@@ -210,6 +220,7 @@ namespace cf {
 
 bool run_worker_if_requested(int argc, char** argv) {
   if (argc < 2 || argv[1] != detail::kWorkerFlag) return false;
+  if (argc > 2) detail::die_with_parent(argv[2]);
   detail::worker_mode.store(true, std::memory_order_relaxed);
   const int code = detail::serve_as_worker();
   if (code != 0) std::exit(code);

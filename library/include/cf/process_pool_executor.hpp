@@ -17,8 +17,8 @@
 // "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
 // the parent (/dev/null where the parent has closed them), and inherit no other descriptor; the
 // pool's own descriptors stay above 2 in both, so a parent may run with its stdio closed. They
-// start with no signal blocked or ignored, whatever the thread that started them had, and run
-// under SCHED_BATCH (CPU-bound work: a worker woken by a call does not preempt the caller,
+// start with no signal blocked or ignored, whatever the thread that started them had, end
+// (SIGKILL) when the pool's process dies, and run under SCHED_BATCH (CPU-bound work: a worker woken by a call does not preempt the caller,
 // who is about to wait for the answer).
 //
 // What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments

@@ -56,4 +56,29 @@ TEST(ProcessPoolWorkerEnvironment, WorkersStartWithNoSignalBlockedOrIgnored) {
   EXPECT_EQ(blocked_and_ignored.second, std::vector<int>{}) << "ignored in the worker";
 }
 
+TEST(ProcessPoolWorkerEnvironment, AWorkerEndsWhenItsParentDies) {
+  Scenario parent("orphan-a-worker");  // its worker runs a call that never returns
+  const std::optional<std::string> line = parent.read_line();
+  ASSERT_TRUE(line.has_value());
+  const int worker = std::stoi(*line);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, worker, 0));  // while the parent lives: no pid reuse
+  ASSERT_GE(pidfd, 0);
+  ASSERT_EQ(::kill(parent.pid(), SIGKILL), 0);
+  parent.wait();
+  pollfd ended{pidfd, POLLIN, 0};
+  const int ready = ::poll(&ended, 1, static_cast<int>(std::chrono::milliseconds(kNoHang).count()));
+  EXPECT_EQ(ready, 1) << "worker " << worker << " still runs " << kNoHang.count() << " s after its parent died";
+  if (ready != 1) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);  // leave no orphan behind
+  ::close(pidfd);
+}
+
+// PR_SET_PDEATHSIG fires when the *thread* that started the worker ends, not its process: the
+// pool must not start workers from threads that may end before it does.
+TEST(ProcessPoolWorkerEnvironment, AWorkerOutlivesTheThreadWhoseSubmitStartedIt) {
+  cf::ProcessPoolExecutor pool(1);
+  int worker = 0;
+  std::thread([&] { worker = pool.submit(pid_of_worker).result(kNoHang); }).join();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(pool.submit(pid_of_worker).result(kNoHang), worker);
+}
+
 }  // namespace
