@@ -18,12 +18,14 @@
 #pragma once
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -46,6 +48,8 @@ inline constexpr const char* kNoWorkerStarted =
     "work.";
 
 inline constexpr std::size_t kReadChunk = 64 * 1024;
+inline constexpr std::chrono::milliseconds kFirstSpawnRetryDelay{10};
+inline constexpr std::chrono::milliseconds kLastSpawnRetryDelay{1000};
 
 [[noreturn]] inline void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -174,6 +178,7 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   static void deliver(Answer& answer) noexcept;
 
   // The manager thread (process_pool_executor.cpp).
+  int spawn_retry_timeout_locked() const;
   void watch_locked(WorkerProcess& w);
   void start_manager_locked();
   void join_manager();
@@ -193,6 +198,13 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   std::vector<std::unique_ptr<WorkerProcess>> workers_;  // only the manager removes workers
   int spawning_ = 0;         // workers reserved by reserve_spawn_locked() and not started yet
   int spawns_to_start_ = 0;  // of those, the ones the manager has not begun to start
+  // After a worker failed to start, while others run: the next attempt waits spawn_delay_
+  // (doubling from kFirstSpawnRetryDelay to kLastSpawnRetryDelay; zero: no failure since the last
+  // start), and each distinct cause is logged once.
+  Clock::duration spawn_delay_{};
+  Clock::time_point next_spawn_at_{};
+  std::set<std::string> reported_spawn_failures_;
+  std::string broken_message_ = kBrokenOnSubmit;  // what submit() throws once the pool is broken
   bool shutdown_ = false;
   bool broken_ = false;
   bool manager_started_ = false;

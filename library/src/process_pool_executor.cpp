@@ -48,7 +48,7 @@ void ProcessPoolCore::submit(std::shared_ptr<RemoteCall> call) {
   bool spawn = false;
   {
     std::unique_lock lock(mutex_);
-    if (broken_) throw BrokenProcessPool(kBrokenOnSubmit);
+    if (broken_) throw BrokenProcessPool(broken_message_);
     if (shutdown_) throw ShutdownError();
     if (!rejected && call->arguments().size() + call->task_name().size() > kMaxFrameBody - kCallFrameOverhead) {
       rejected = std::make_exception_ptr(
@@ -102,6 +102,7 @@ bool ProcessPoolCore::has_room(const WorkerProcess& w) const noexcept {
 bool ProcessPoolCore::reserve_spawn_locked() {
   if (broken_ || pending_.empty()) return false;
   if (static_cast<int>(workers_.size()) + spawning_ >= max_workers_) return false;
+  if (spawn_delay_ != Clock::duration::zero() && Clock::now() < next_spawn_at_) return false;  // the manager retries
   std::size_t idle = static_cast<std::size_t>(spawning_);
   for (const auto& w : workers_) {
     if (usable(*w) && w->in_flight.empty()) ++idle;
@@ -188,6 +189,13 @@ void ProcessPoolCore::watch_locked(WorkerProcess& w) {
   }
 }
 
+/// Milliseconds until a failed start of a worker is due to be retried, for epoll_wait; -1: none is.
+int ProcessPoolCore::spawn_retry_timeout_locked() const {
+  if (spawn_delay_ == Clock::duration::zero() || broken_ || pending_.empty()) return -1;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_spawn_at_ - Clock::now());
+  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+}
+
 void ProcessPoolCore::start_manager_locked() {
   if (manager_started_) return;
   manager_started_ = true;
@@ -224,9 +232,10 @@ void ProcessPoolCore::manager_main() {
     close_idle_workers_locked();
     if (workers_.empty() && spawning_ == 0 && (broken_ || (shutdown_ && pending_.empty()))) break;
     for (const auto& w : workers_) watch_locked(*w);
+    const int timeout = spawn_retry_timeout_locked();
     lock.unlock();
 
-    const int count = ::epoll_wait(epoll_fd_.get(), events.data(), static_cast<int>(events.size()), -1);
+    const int count = ::epoll_wait(epoll_fd_.get(), events.data(), static_cast<int>(events.size()), timeout);
     if (count < 0 && errno != EINTR) throw_errno("epoll_wait");
     readable.clear();
     for (int i = 0; i < count; ++i) {

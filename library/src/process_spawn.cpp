@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -159,20 +160,35 @@ void ProcessPoolCore::spawn_worker() {
     failure = e.what();
   }
   Calls failed;
+  std::string broken_by;
+  bool first_of_its_kind = false;
   {
     std::unique_lock lock(mutex_);
     --spawning_;
-    if (worker && !broken_) {
-      workers_.push_back(std::move(worker));  // its configuration frame is waiting in outbound
-    } else if (!worker && workers_.empty() && spawning_ == 0 && !pending_.empty() && !broken_) {
-      failed = break_locked();  // no worker is left to run the queued calls
+    if (worker) {
+      spawn_delay_ = Clock::duration::zero();
+      if (!broken_) workers_.push_back(std::move(worker));  // its configuration frame is waiting in outbound
+    } else {
+      first_of_its_kind = reported_spawn_failures_.insert(failure).second;
+      if (workers_.empty() && spawning_ == 0 && !pending_.empty() && !broken_) {
+        broken_by = std::string(kNoWorkerStarted) + " Cause: " + failure;
+        broken_message_ = broken_by;
+        failed = break_locked();  // no worker is left to run the queued calls
+      } else {
+        // Retry later, not at once: the cause (no descriptor, no process left) rarely passes in
+        // microseconds, and an immediate retry spins the manager and floods the log.
+        spawn_delay_ = std::clamp<Clock::duration>(2 * spawn_delay_, kFirstSpawnRetryDelay, kLastSpawnRetryDelay);
+        next_spawn_at_ = Clock::now() + spawn_delay_;
+      }
     }
     dispatch_locked();
     send_without_lock(lock);
   }
-  wake();  // the manager polls the new worker
-  if (!failure.empty()) log(LogLevel::Error, "cf::ProcessPoolExecutor could not start a worker process: " + failure);
-  fail_all(failed, kNoWorkerStarted);
+  wake();  // the manager polls the new worker, or waits for the next attempt
+  if (first_of_its_kind) {
+    log(LogLevel::Error, "cf::ProcessPoolExecutor could not start a worker process: " + failure);
+  }
+  fail_all(failed, broken_by.c_str());
   if (worker) {  // started just as the pool broke
     worker->killed_by_pool = true;
     reap(std::move(worker));

@@ -33,6 +33,9 @@
 //   it is intact, so the pool stays usable (CPython breaks the pool when unpickling fails).
 // - A worker that dies (killed, crashed, exit() in a task), or sends a corrupt frame, breaks the
 //   pool: every pending and running future fails with BrokenProcessPool, later submits throw it.
+// - A worker that cannot start (no descriptor or process left) is retried later, 10 ms doubling
+//   to 1 s, while other workers run, and each distinct cause is logged once; with no worker
+//   running, the pool breaks, and BrokenProcessPool names the cause.
 //
 // Pipelining: each worker is sent up to `pipeline_depth` calls ahead, so it never waits for the
 // parent between calls. A call counts as running from the moment it is sent, and cancel() fails
