@@ -136,7 +136,7 @@ void print_race_check(const Context& context, const Exercise& exercise, const st
     std::cout << fmt::format(
         "pending. Its grader is being built in the background, a few minutes the first time (log: {}).\n"
         "{} counts as done once the race check passes too. {}\n",
-        race_grader(context).log.string(), exercise.name, again);
+        race_grader_log(context).string(), exercise.name, again);
   } else if (verdict.starts_with("skipped")) {
     std::cout << verdict << " (it counts as passed where ThreadSanitizer cannot run; try again: tools/workbook grade --race "
               << exercise.name << ")\n";

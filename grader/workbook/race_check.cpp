@@ -21,7 +21,6 @@
 #include <system_error>
 #include <thread>
 
-#include "grader/runner/child_process.hpp"
 #include "grader/runner/file_lock.hpp"
 #include "grader/runner/kit.hpp"
 
@@ -32,7 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path lock_file(const Context& context) { return context.race_dir / "workbook-race-grader.lock"; }
-fs::path log_file(const Context& context) { return context.race_dir / "workbook-race-grader.log"; }
 fs::path failed_file(const Context& context) { return context.race_dir / "workbook-race-grader.failed"; }
 
 bool building(const Context& context) {
@@ -52,8 +50,10 @@ bool cmake(const std::vector<std::string>& args) {
 
 }  // namespace
 
+fs::path race_grader_log(const Context& context) { return context.race_dir / "workbook-race-grader.log"; }
+
 RaceGrader race_grader(const Context& context) {
-  RaceGrader grader{.log = log_file(context)};
+  RaceGrader grader{.log = race_grader_log(context)};
   // Never plan with Ninja while another Ninja builds the same tree.
   if (building(context)) {
     grader.state = RaceGrader::State::Building;
@@ -80,12 +80,12 @@ void start_race_grader_build(const Context& context) {
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
-  const int log = ::open(log_file(context).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int log = ::open(race_grader_log(context).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int nothing = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log < 0 || nothing < 0) {
     if (log >= 0) ::close(log);
     if (nothing >= 0) ::close(nothing);
-    throw std::system_error(errno, std::generic_category(), "opening " + log_file(context).string());
+    throw std::system_error(errno, std::generic_category(), "opening " + race_grader_log(context).string());
   }
   const pid_t child = ::fork();
   if (child == 0) {
@@ -132,7 +132,7 @@ int build_race_grader(const Context& context) {
                    std::to_string(std::max(1u, std::thread::hardware_concurrency()))});
   }
   if (!built) {
-    std::ofstream(failed_file(context)) << "see " << log_file(context).string() << '\n';
+    std::ofstream(failed_file(context)) << "see " << race_grader_log(context).string() << '\n';
     std::cout << "The race check's grader did not build.\n";
     return 1;
   }

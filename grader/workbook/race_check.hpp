@@ -20,6 +20,9 @@ struct RaceGrader {
   std::filesystem::path log;  ///< the background build's output
 };
 
+/// The background build's output.
+std::filesystem::path race_grader_log(const Context& context);
+
 /// Where the race check's grader stands, without building anything.
 RaceGrader race_grader(const Context& context);
 
