@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <utility>
 
 #include "cf/exceptions.hpp"
 #include "process_pool_core.hpp"
@@ -153,7 +154,8 @@ void ProcessPoolCore::take_answers_locked(WorkerProcess& w, std::vector<Answer>&
     }
   }
   w.received.clear();
-  if (!w.corruption.empty() && !w.finished) {
+  // Once: a waiter that read the frame hands the worker over to the manager, which comes here too.
+  if (!w.corruption.empty() && !std::exchange(w.corruption_reported, true)) {
     reports.push_back({LogLevel::Error, "cf::ProcessPoolExecutor: corrupt message from worker process " +
                                             std::to_string(w.pid) + ": " + w.corruption});
   }

@@ -109,6 +109,9 @@ struct WorkerProcess {
   bool end_of_input = false;
   std::string corruption;
 
+  // Guarded by the pool's mutex.
+  bool corruption_reported = false;
+
   // The manager thread's alone.
   bool exited = false;  // its pidfd became readable
 

@@ -70,6 +70,35 @@ void pass_process_gate(const std::string& path) {
   ::close(gate);
 }
 
+WaitableLog::WaitableLog()
+    : previous_(cf::set_log_handler([shared = shared_](cf::LogLevel, std::string_view message) {
+        std::lock_guard lock(shared->mutex);
+        shared->messages.emplace_back(message);
+        shared->arrived.notify_all();
+      })) {}
+
+WaitableLog::~WaitableLog() { cf::set_log_handler(std::move(previous_)); }
+
+bool WaitableLog::wait_for_a_report() {
+  std::unique_lock lock(shared_->mutex);
+  return shared_->arrived.wait_for(lock, kNoHang, [&] { return !shared_->messages.empty(); });
+}
+
+std::vector<std::string> WaitableLog::messages() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->messages;
+}
+
+void WaitableLog::report_messages() const {
+  for (const std::string& message : messages()) report("log: " + message);
+}
+
+std::pair<std::uint64_t, std::uint64_t> image_of_this_process() {
+  struct stat image {};
+  if (::stat("/proc/self/exe", &image) != 0) throw std::system_error(errno, std::generic_category(), "stat");
+  return {image.st_dev, image.st_ino};
+}
+
 std::vector<int> child_processes() {
   std::vector<int> children;
   const int me = ::getpid();

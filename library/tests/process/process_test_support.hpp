@@ -5,9 +5,14 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../test_support.hpp"  // cf_test::LogCapture, Gate, PrintTo
@@ -43,8 +48,37 @@ class ProcessGate {
   int gate_fd_ = -1;
 };
 
+/// Records cf's reports, like LogCapture, and lets a test wait for the first one.
+class WaitableLog {
+ public:
+  WaitableLog();
+  WaitableLog(const WaitableLog&) = delete;
+  WaitableLog& operator=(const WaitableLog&) = delete;
+  ~WaitableLog();
+
+  /// False if nothing was reported within kNoHang.
+  bool wait_for_a_report();
+  /// The messages so far, oldest first.
+  std::vector<std::string> messages() const;
+  /// Reports every message as a "log: " line (in a scenario).
+  void report_messages() const;
+
+ private:
+  struct Shared {  // the handler may run after this object is gone (cf::log calls a copy)
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<std::string> messages;
+  };
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+  cf::LogHandler previous_;
+};
+
 /// The task side: reports the arrival, then waits until the gate lets it through (or is gone).
 void pass_process_gate(const std::string& path);
+
+/// The device and inode of the program image this process runs: what /proc/self/exe refers to,
+/// even after the file was deleted or replaced.
+std::pair<std::uint64_t, std::uint64_t> image_of_this_process();
 
 /// Process ids of this process's living children (what the suite checks is empty at the end).
 std::vector<int> child_processes();

@@ -6,12 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,40 +44,6 @@ class NoMoreDescriptors {
 
  private:
   rlimit saved_{};
-};
-
-/// Records cf's reports, like LogCapture, and lets the scenario wait for the first one.
-class WaitableLog {
- public:
-  WaitableLog()
-      : previous_(cf::set_log_handler([shared = shared_](cf::LogLevel, std::string_view message) {
-          std::lock_guard lock(shared->mutex);
-          shared->messages.emplace_back(message);
-          shared->arrived.notify_all();
-        })) {}
-  WaitableLog(const WaitableLog&) = delete;
-  WaitableLog& operator=(const WaitableLog&) = delete;
-  ~WaitableLog() { cf::set_log_handler(std::move(previous_)); }
-
-  /// False if nothing was reported within kNoHang.
-  bool wait_for_a_report() {
-    std::unique_lock lock(shared_->mutex);
-    return shared_->arrived.wait_for(lock, kNoHang, [&] { return !shared_->messages.empty(); });
-  }
-  /// Reports every message as a "log: " line.
-  void report_messages() {
-    std::lock_guard lock(shared_->mutex);
-    for (const std::string& message : shared_->messages) report("log: " + message);
-  }
-
- private:
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable arrived;
-    std::vector<std::string> messages;
-  };
-  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
-  cf::LogHandler previous_;
 };
 
 /// Runs calls in a pool of a process whose stdin, stdout and stderr are closed, writing to

@@ -2,8 +2,8 @@
 
 #include <dirent.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,6 +100,11 @@ int write_garbage_to_channel() {
   return 1;
 }
 
+int write_garbage_after_gate(std::string gate) {
+  pass_process_gate(gate);
+  return write_garbage_to_channel();
+}
+
 int scheduling_policy() { return ::sched_getscheduler(0); }
 
 std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals() {
@@ -117,6 +122,14 @@ std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals() {
 void block_forever() {
   for (;;) ::pause();
 }
+
+int ignore_sigterm_and_wait_at_gate(std::string gate) {
+  std::signal(SIGTERM, SIG_IGN);
+  pass_process_gate(gate);
+  return 0;
+}
+
+std::pair<std::uint64_t, std::uint64_t> running_image() { return image_of_this_process(); }
 
 std::vector<int> open_descriptors() {
   std::vector<int> descriptors;
@@ -156,10 +169,13 @@ CF_REGISTER_TASK(return_misbehaving);
 CF_REGISTER_TASK(crash_in_call);
 CF_REGISTER_TASK(exit_in_call);
 CF_REGISTER_TASK(write_garbage_to_channel);
+CF_REGISTER_TASK(write_garbage_after_gate);
 CF_REGISTER_TASK(open_descriptors);
 CF_REGISTER_TASK(scheduling_policy);
 CF_REGISTER_TASK(blocked_and_ignored_signals);
 CF_REGISTER_TASK(block_forever);
+CF_REGISTER_TASK(ignore_sigterm_and_wait_at_gate);
+CF_REGISTER_TASK(running_image);
 CF_REGISTER_TASK(size_of);
 CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(set_greeting);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cf/cf.hpp>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -74,6 +75,8 @@ int crash_in_call();
 int exit_in_call();
 /// Writes bytes that are not a frame into the worker's channel, then returns normally.
 int write_garbage_to_channel();
+/// Waits at the gate, then does what write_garbage_to_channel does.
+int write_garbage_after_gate(std::string gate);
 /// The descriptors open in the worker (besides the one listing them).
 std::vector<int> open_descriptors();
 /// The worker's scheduling policy (SCHED_OTHER, SCHED_BATCH, ...).
@@ -82,6 +85,10 @@ int scheduling_policy();
 std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals();
 /// Never returns (until the worker is killed).
 void block_forever();
+/// Ignores SIGTERM from now on in this worker, then waits at the gate.
+int ignore_sigterm_and_wait_at_gate(std::string gate);
+/// The device and inode of the program image the worker runs (its /proc/self/exe).
+std::pair<std::uint64_t, std::uint64_t> running_image();
 /// Returns the size of `data` (a large argument).
 std::size_t size_of(std::string data);
 /// Dies of SIGSEGV whatever its (large) argument.
