@@ -68,8 +68,11 @@ inline constexpr int kMissingGuardExit = 5;
 /// One worker process and what the pool knows about it.
 struct WorkerProcess {
   explicit WorkerProcess(int launched);
-  /// SIGKILL; safe until wait() has returned (the pid is not reaped, so it is still this worker's).
-  void kill() noexcept;
+  /// Sends `signal` and remembers that the pool did, so that a death by it is not reported as a
+  /// crash; safe until wait() has returned (the pid is not reaped, so it is still this worker's).
+  void send_signal(int signal) noexcept;
+  /// True if the wait status is a death by a signal the pool sent.
+  bool ended_by_the_pool(int status) const noexcept;
   /// Waits for the process to end and reaps it; its wait status.
   int wait() noexcept;
 
@@ -93,11 +96,11 @@ struct WorkerProcess {
   bool sending = false;     // a thread is sending in_transit without the lock
   bool send_error = false;  // written by that thread: the socket refused a send
   int calls_sent = 0;
-  bool retiring = false;     // sent max_tasks_per_child calls: it exits after answering them
-  bool closing = false;      // told to exit (end of its input) at shutdown
-  bool send_failed = false;  // the socket refused a send: the worker is gone
-  bool finished = false;     // its channel ended or its process exited: never used again
-  bool killed_by_pool = false;
+  bool retiring = false;           // sent max_tasks_per_child calls: it exits after answering them
+  bool closing = false;            // told to exit (end of its input) at shutdown
+  bool send_failed = false;        // the socket refused a send: the worker is gone
+  bool finished = false;           // its channel ended or its process exited: never used again
+  std::uint64_t signals_sent = 0;  // bit n: the pool sent signal n
   bool initializer_failed = false;
   Reader reader = Reader::None;
   std::uint32_t watched_events = 0;  // what the manager's epoll set watches on the socket
@@ -131,6 +134,8 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   /// Queues a call and sends it if a worker has room; throws if the pool takes no more work.
   void submit(std::shared_ptr<RemoteCall> call);
   void shutdown(bool wait, bool cancel_futures);
+  /// shutdown(wait=false, cancel_futures=true), then `signal` to every worker still running.
+  void stop_workers(int signal);
   std::vector<int> worker_pids();
   std::optional<bool> wait_for_answer(const RemoteCall& call, const StateBase& state,
                                       const Clock::time_point* deadline) override;

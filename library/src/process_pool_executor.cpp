@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -80,6 +81,14 @@ void ProcessPoolCore::shutdown(bool wait, bool cancel_futures) {
   if (wait) join_manager();
 }
 
+void ProcessPoolCore::stop_workers(int signal) {
+  shutdown(/*wait=*/false, /*cancel_futures=*/true);  // first: no call is sent to a worker after this
+  std::lock_guard lock(mutex_);
+  for (const auto& w : workers_) {
+    if (!w->finished) w->send_signal(signal);
+  }
+}
+
 std::vector<int> ProcessPoolCore::worker_pids() {
   std::lock_guard lock(mutex_);
   std::vector<int> pids;
@@ -141,8 +150,6 @@ void ProcessPoolCore::close_idle_workers_locked() {
 }
 
 /// Marks the pool broken, kills every worker, and returns the calls to fail (outside the lock).
-
-/// manager or a worker's reader writes (exited, end_of_input) are read here by them alone.
 ProcessPoolCore::Calls ProcessPoolCore::break_locked() {
   broken_ = true;
   Calls failed(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
@@ -150,9 +157,14 @@ ProcessPoolCore::Calls ProcessPoolCore::break_locked() {
   for (const auto& w : workers_) {
     for (auto& sent : w->in_flight) failed.push_back(std::move(sent.call));
     w->in_flight.clear();
-    if (!w->finished) {
-      w->kill();  // it may have exited already; it is not reaped, so its pid is still its own
-      w->killed_by_pool = !w->exited && (w->reader == WorkerProcess::Reader::Waiter || !w->end_of_input);
+    if (w->finished) continue;
+    // One seen to end already is killed all the same (it is not reaped, so its pid is still its
+    // own), but not as the pool's doing: its own end is reported. A waiter's fields are its own.
+    const bool ended = w->exited || (w->reader != WorkerProcess::Reader::Waiter && w->end_of_input);
+    if (ended) {
+      ::kill(w->pid, SIGKILL);
+    } else {
+      w->send_signal(SIGKILL);
     }
   }
   wake();
@@ -337,6 +349,10 @@ ProcessPoolExecutor::ProcessPoolExecutor(Options options) {
 ProcessPoolExecutor::~ProcessPoolExecutor() { shutdown(true); }
 
 void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) { core_->shutdown(wait, cancel_futures); }
+
+void ProcessPoolExecutor::terminate_workers() { core_->stop_workers(SIGTERM); }
+
+void ProcessPoolExecutor::kill_workers() { core_->stop_workers(SIGKILL); }
 
 int ProcessPoolExecutor::max_workers() const noexcept { return core_->max_workers(); }
 

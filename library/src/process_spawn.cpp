@@ -114,7 +114,14 @@ UniqueFd open_pidfd(int pid) {
 
 WorkerProcess::WorkerProcess(int launched) : pid(launched), pidfd(open_pidfd(launched)) {}
 
-void WorkerProcess::kill() noexcept { ::kill(pid, SIGKILL); }
+void WorkerProcess::send_signal(int signal) noexcept {
+  signals_sent |= std::uint64_t{1} << signal;
+  ::kill(pid, signal);
+}
+
+bool WorkerProcess::ended_by_the_pool(int status) const noexcept {
+  return WIFSIGNALED(status) && ((signals_sent >> WTERMSIG(status)) & 1) != 0;
+}
 
 int WorkerProcess::wait() noexcept {
   int status = 0;
@@ -189,19 +196,16 @@ void ProcessPoolCore::spawn_worker() {
     log(LogLevel::Error, "cf::ProcessPoolExecutor could not start a worker process: " + failure);
   }
   fail_all(failed, broken_by.c_str());
-  if (worker) {  // started just as the pool broke
-    worker->killed_by_pool = true;
-    reap(std::move(worker));
-  }
+  if (worker) reap(std::move(worker));  // started just as the pool broke
 }
 
 /// Waits for a worker that has exited (or was killed) and releases its process handle.
 void ProcessPoolCore::reap(std::unique_ptr<WorkerProcess> worker) {
   const int pid = worker->pid;
-  if (!worker->finished) worker->kill();
+  if (!worker->finished) worker->send_signal(SIGKILL);
   const int status = worker->wait();
   std::string how;
-  if (!worker->killed_by_pool && !worker->initializer_failed) how = describe_exit(status);
+  if (!worker->ended_by_the_pool(status) && !worker->initializer_failed) how = describe_exit(status);
   worker.reset();
   if (!how.empty()) log(LogLevel::Error, "cf::ProcessPoolExecutor: worker process " + std::to_string(pid) + " " + how);
 }

@@ -18,8 +18,8 @@
 // the parent (/dev/null where the parent has closed them), and inherit no other descriptor; the
 // pool's own descriptors stay above 2 in both, so a parent may run with its stdio closed. They
 // start with no signal blocked or ignored, whatever the thread that started them had, end
-// (SIGKILL) when the pool's process dies, and run under SCHED_BATCH (CPU-bound work: a worker woken by a call does not preempt the caller,
-// who is about to wait for the answer).
+// (SIGKILL) when the pool's process dies, and run under SCHED_BATCH (CPU-bound work: a worker
+// woken by a call does not preempt the caller, who is about to wait for the answer).
 //
 // What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments
 // and result go through cf::Codec (cf/codec.hpp). A lambda, or a type without a Codec, is a
@@ -36,6 +36,18 @@
 // - A worker that cannot start (no descriptor or process left) is retried later, 10 ms doubling
 //   to 1 s, while other workers run, and each distinct cause is logged once; with no worker
 //   running, the pool breaks, and BrokenProcessPool names the cause.
+//
+// A call that never ends: the destructor waits for every call a worker was sent, so one that
+// never returns keeps it waiting forever (as Python's `with` block would). terminate_workers()
+// and kill_workers() (Python 3.14) are the way out: they shut the pool down without waiting,
+// cancel the calls not sent yet and signal every worker; the calls the workers ran fail with
+// BrokenProcessPool, and the destructor returns once the workers are gone:
+//
+//   cf::Future<Report> f = pool.submit(analyse, input);
+//   try { use(f.result(10s)); } catch (const cf::TimeoutError&) { pool.kill_workers(); }
+//   // ~ProcessPoolExecutor() returns now
+//
+// A worker the pool signals itself (here, or when it breaks) is not logged as a crash.
 //
 // Pipelining: each worker is sent up to `pipeline_depth` calls ahead, so it never waits for the
 // parent between calls. A call counts as running from the moment it is sent, and cancel() fails
@@ -133,7 +145,8 @@ class ProcessPoolExecutor {
   explicit ProcessPoolExecutor(Options options);
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
   ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
-  /// shutdown(wait=true): queued calls still run, then the workers exit and are reaped.
+  /// shutdown(wait=true): queued calls still run, then the workers exit and are reaped. It waits
+  /// for a call that never ends forever: end such calls with terminate_workers() or kill_workers().
   ~ProcessPoolExecutor();
 
   /// Schedules fn(args...) in a worker and returns its future. fn must be registered with
@@ -151,6 +164,14 @@ class ProcessPoolExecutor {
   /// Stops accepting work. cancel_futures cancels every call not sent to a worker yet; wait
   /// blocks until the calls finish and every worker has exited. Safe to call repeatedly.
   void shutdown(bool wait = true, bool cancel_futures = false);
+
+  /// Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM to every worker still
+  /// running; returns at once. The calls they ran fail with BrokenProcessPool as they die (a worker
+  /// that ignores SIGTERM finishes its call; kill_workers() ends it). submit() then throws
+  /// ShutdownError, or BrokenProcessPool once a worker's death has broken the pool.
+  void terminate_workers();
+  /// Python 3.14: terminate_workers() with SIGKILL, which no worker can ignore.
+  void kill_workers();
 
   /// The most workers this pool runs at once.
   int max_workers() const noexcept;

@@ -150,6 +150,12 @@ TEST_F(CrashMatrix, KilledWorkerFailsRunningAndPendingCalls) {
   ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
   for (const auto& f : futures) EXPECT_THROW(f.result(kNoHang), cf::BrokenProcessPool);
   expect_broken(pool_, futures.back());
+  pool_.shutdown();
+  // The worker killed from outside is reported; the other one, which the pool killed, is not.
+  const auto records = log_.records();
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].message,
+            "cf::ProcessPoolExecutor: worker process " + std::to_string(pids[0]) + " was killed by signal 9 (Killed)");
 }
 
 TEST_F(CrashMatrix, CorruptFrameFromAWorkerBreaksThePool) {
