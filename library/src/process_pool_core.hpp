@@ -58,7 +58,8 @@ inline constexpr std::chrono::milliseconds kLastSpawnRetryDelay{1000};
 /// Takes ownership of `fd` (throwing errno as `what` if it is -1) and keeps it above 0-2: a
 /// parent may run with its stdio closed, and a write to stderr must not reach the pool's own.
 UniqueFd above_stdio(int fd, const char* what);
-/// The path of the running program (what workers run).
+/// The path the running program was started from (its file may have been replaced or deleted
+/// since): workers' argv[0].
 std::string this_executable();
 /// True if this process was started as a worker (its argv[1] is the worker flag).
 bool started_as_worker();

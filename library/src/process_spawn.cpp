@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "process_pool_core.hpp"
 
@@ -42,6 +43,8 @@ std::string this_executable() {
   const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
   if (n <= 0 || static_cast<std::size_t>(n) == path.size()) throw_errno("readlink(/proc/self/exe)");
   path.resize(static_cast<std::size_t>(n));
+  constexpr std::string_view kDeleted = " (deleted)";  // how the kernel marks a file deleted since
+  if (path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
   return path;
 }
 
@@ -56,9 +59,16 @@ bool started_as_worker() {
 
 namespace {
 
+/// What a worker runs: the program image this process runs, which the kernel keeps for as long as
+/// the process lives, not the file now at its path. In the child of posix_spawn (which shares
+/// this process's memory until the exec), /proc/self/exe still refers to that image when the file
+/// has been replaced (a worker started after an update would otherwise run other code) or
+/// deleted (no worker could start).
+constexpr const char* kRunningImage = "/proc/self/exe";
+
 /// Starts this program as a worker with the channel as descriptor 3, /dev/null as stdin (Python's
 /// workers do not share the parent's stdin either), no other descriptor of the parent's, and no
-/// signal blocked or ignored.
+/// signal blocked or ignored. `executable` is its argv[0], the name it is shown by.
 /// posix_spawn, not fork: forking takes several times longer in a parent with threads and a large
 /// address space. (Boost.Process v2 held the processes once; its handle opened a second pidfd,
 /// and its io_context three more descriptors, at the lowest free numbers: 0-2 if stdio is closed.)
@@ -84,7 +94,7 @@ int spawn_worker_process(const std::string& executable, int channel, int null_in
   ::posix_spawnattr_setsigdefault(&attributes, &all);
   ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid;
-  const int error = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv, environ);
+  const int error = ::posix_spawn(&pid, kRunningImage, &actions, &attributes, argv, environ);
   ::posix_spawnattr_destroy(&attributes);
   ::posix_spawn_file_actions_destroy(&actions);
   if (error != 0) throw std::system_error(error, std::generic_category(), "posix_spawn " + executable);

@@ -63,6 +63,13 @@ void die_with_parent(const char* parent) {
   if (std::to_string(::getppid()) != parent) std::_Exit(0);
 }
 
+/// Names the process after its program (the last part of `path`), as an exec of that path would
+/// have: it was started from /proc/self/exe, which would name it "exe" in ps and top.
+void take_name_from(std::string_view path) {
+  const std::string name(path.substr(path.find_last_of('/') + 1));
+  ::prctl(PR_SET_NAME, name.c_str());  // the kernel keeps the first 15 bytes
+}
+
 /// Reads frames from the channel, blocking; nullopt at end of input.
 std::optional<Frame> read_frame(InboundBuffer& inbound) {
   for (;;) {
@@ -220,6 +227,7 @@ namespace cf {
 
 bool run_worker_if_requested(int argc, char** argv) {
   if (argc < 2 || argv[1] != detail::kWorkerFlag) return false;
+  detail::take_name_from(argv[0]);
   if (argc > 2) detail::die_with_parent(argv[2]);
   detail::worker_mode.store(true, std::memory_order_relaxed);
   const int code = detail::serve_as_worker();

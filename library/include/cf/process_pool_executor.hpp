@@ -10,10 +10,11 @@
 //     for (int y : pool.map(square, xs, cf::MapOptions{.chunksize = 100})) ...
 //   }
 //
-// Workers run this same executable (posix_spawn, watched through pidfds), started
-// with a flag that the guard line in main() recognises: a worker serves calls and returns true
-// there, so main's real work never runs in it. A process that was started as a worker but has no
-// guard line stops with a message instead of starting workers of its own (Python's
+// Workers run this same program (posix_spawn, watched through pidfds): the image this process
+// runs, so a worker started after the program's file was replaced (an update) or deleted runs the
+// same code as its parent. They start with a flag that the guard line in main() recognises: a
+// worker serves calls and returns true there, so main's real work never runs in it. A process
+// that was started as a worker but has no guard line stops with a message instead of starting workers of its own (Python's
 // "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
 // the parent (/dev/null where the parent has closed them), and inherit no other descriptor; the
 // pool's own descriptors stay above 2 in both, so a parent may run with its stdio closed. They

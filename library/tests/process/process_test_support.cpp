@@ -99,6 +99,13 @@ std::pair<std::uint64_t, std::uint64_t> image_of_this_process() {
   return {image.st_dev, image.st_ino};
 }
 
+std::string name_of_this_process() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
 std::vector<int> child_processes() {
   std::vector<int> children;
   const int me = ::getpid();
@@ -124,13 +131,12 @@ namespace {
 
 }  // namespace
 
-Scenario::Scenario(std::string_view name) {
+Scenario::Scenario(std::string_view name, std::string program) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe2");
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, report[1], kScenarioReportFd);  // dup2 clears O_CLOEXEC
-  std::string program = "/proc/self/exe";
   std::string flag(kScenarioFlag);
   std::string scenario(name);
   char* argv[] = {program.data(), flag.data(), scenario.data(), nullptr};

@@ -80,6 +80,9 @@ void pass_process_gate(const std::string& path);
 /// even after the file was deleted or replaced.
 std::pair<std::uint64_t, std::uint64_t> image_of_this_process();
 
+/// This process's command name (/proc/self/comm).
+std::string name_of_this_process();
+
 /// Process ids of this process's living children (what the suite checks is empty at the end).
 std::vector<int> child_processes();
 
@@ -88,7 +91,8 @@ std::vector<int> child_processes();
 /// child if it still runs.
 class Scenario {
  public:
-  explicit Scenario(std::string_view name);
+  /// Starts `program` (this test program, or a copy of it) to play the scenario called `name`.
+  explicit Scenario(std::string_view name, std::string program = "/proc/self/exe");
   Scenario(const Scenario&) = delete;
   Scenario& operator=(const Scenario&) = delete;
   ~Scenario();

@@ -6,13 +6,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "process_test_support.hpp"
@@ -127,6 +130,43 @@ int second_worker_cannot_start() {
   return 0;
 }
 
+/// Which program image a worker runs, compared with this process's.
+std::string describe_image(const std::pair<std::uint64_t, std::uint64_t>& image) {
+  return image == image_of_this_process() ? "this process's image" : "another file";
+}
+
+/// This program's file, as it was started.
+std::filesystem::path this_programs_file() { return std::filesystem::read_symlink("/proc/self/exe"); }
+
+/// Replaces this program's file with a copy of it (another file, the same behaviour) while a
+/// pool that replaces its worker after each call runs: what an update of the program does.
+int replaced_binary() {
+  try {
+    cf::ProcessPoolExecutor pool({.max_workers = 1, .max_tasks_per_child = 1});
+    report("before: " + describe_image(pool.submit(running_image).result(kNoHang)));
+    const std::filesystem::path file = this_programs_file();
+    const std::filesystem::path update = file.string() + ".update";
+    std::filesystem::copy_file(file, update);
+    std::filesystem::rename(update, file);
+    report("after: " + describe_image(pool.submit(running_image).result(kNoHang)));
+  } catch (const std::exception& e) {
+    report(std::string("error: ") + e.what());
+  }
+  return 0;
+}
+
+/// Deletes this program's file, then starts a pool.
+int deleted_binary() {
+  try {
+    std::filesystem::remove(this_programs_file());
+    cf::ProcessPoolExecutor pool(1);
+    report("worker: " + describe_image(pool.submit(running_image).result(kNoHang)));
+  } catch (const std::exception& e) {
+    report(std::string("error: ") + e.what());
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::optional<int> run_scenario_if_requested(int argc, char** argv) {
@@ -137,6 +177,8 @@ std::optional<int> run_scenario_if_requested(int argc, char** argv) {
       {"orphan-a-worker", orphan_a_worker},
       {"no-worker-can-start", no_worker_can_start},
       {"second-worker-cannot-start", second_worker_cannot_start},
+      {"replaced-binary", replaced_binary},
+      {"deleted-binary", deleted_binary},
   };
   const auto it = scenarios.find(argv[2]);
   if (it == scenarios.end()) {

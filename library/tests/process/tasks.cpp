@@ -129,6 +129,8 @@ int ignore_sigterm_and_wait_at_gate(std::string gate) {
   return 0;
 }
 
+std::string process_name() { return name_of_this_process(); }
+
 std::pair<std::uint64_t, std::uint64_t> running_image() { return image_of_this_process(); }
 
 std::vector<int> open_descriptors() {
@@ -176,6 +178,7 @@ CF_REGISTER_TASK(blocked_and_ignored_signals);
 CF_REGISTER_TASK(block_forever);
 CF_REGISTER_TASK(ignore_sigterm_and_wait_at_gate);
 CF_REGISTER_TASK(running_image);
+CF_REGISTER_TASK(process_name);
 CF_REGISTER_TASK(size_of);
 CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(set_greeting);

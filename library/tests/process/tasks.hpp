@@ -87,6 +87,8 @@ std::pair<std::vector<int>, std::vector<int>> blocked_and_ignored_signals();
 void block_forever();
 /// Ignores SIGTERM from now on in this worker, then waits at the gate.
 int ignore_sigterm_and_wait_at_gate(std::string gate);
+/// The worker's command name (/proc/self/comm, what ps and top show).
+std::string process_name();
 /// The device and inode of the program image the worker runs (its /proc/self/exe).
 std::pair<std::uint64_t, std::uint64_t> running_image();
 /// Returns the size of `data` (a large argument).

@@ -8,8 +8,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -70,6 +74,49 @@ TEST(ProcessPoolWorkerEnvironment, AWorkerEndsWhenItsParentDies) {
   EXPECT_EQ(ready, 1) << "worker " << worker << " still runs " << kNoHang.count() << " s after its parent died";
   if (ready != 1) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);  // leave no orphan behind
   ::close(pidfd);
+}
+
+/// This test program copied into a directory of its own, removed with it.
+class CopyOfThisProgram {
+ public:
+  CopyOfThisProgram() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "cf-program-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    directory_ = pattern;
+    std::filesystem::copy_file("/proc/self/exe", path());
+  }
+  CopyOfThisProgram(const CopyOfThisProgram&) = delete;
+  CopyOfThisProgram& operator=(const CopyOfThisProgram&) = delete;
+  ~CopyOfThisProgram() { std::filesystem::remove_all(directory_); }
+
+  std::string path() const { return (directory_ / "cf_process_tests").string(); }
+
+ private:
+  std::filesystem::path directory_;
+};
+
+// Workers run the program image their pool's process runs, not whatever file now has its name:
+// after an update, a replacement worker (max_tasks_per_child) would otherwise run other code.
+TEST(ProcessPoolWorkerEnvironment, AReplacementWorkerRunsTheProgramsImageAfterItsFileWasReplaced) {
+  CopyOfThisProgram program;
+  Scenario scenario("replaced-binary", program.path());
+  const std::vector<std::string> lines = scenario.read_all_lines();
+  EXPECT_EQ(scenario.wait(), 0);
+  EXPECT_EQ(lines, (std::vector<std::string>{"before: this process's image", "after: this process's image"}));
+}
+
+TEST(ProcessPoolWorkerEnvironment, ANewPoolStartsWorkersAfterTheProgramsFileWasDeleted) {
+  CopyOfThisProgram program;
+  Scenario scenario("deleted-binary", program.path());
+  const std::vector<std::string> lines = scenario.read_all_lines();
+  EXPECT_EQ(scenario.wait(), 0);
+  EXPECT_EQ(lines, std::vector<std::string>{"worker: this process's image"});
+}
+
+// Started from /proc/self/exe, a worker would be called "exe" in ps and top.
+TEST(ProcessPoolWorkerEnvironment, WorkersHaveTheProgramsName) {
+  cf::ProcessPoolExecutor pool(1);
+  EXPECT_EQ(pool.submit(process_name).result(kNoHang), name_of_this_process());
 }
 
 // PR_SET_PDEATHSIG fires when the *thread* that started the worker ends, not its process: the
