@@ -362,6 +362,8 @@ int ProcessPoolExecutor::default_max_workers() noexcept {
   return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
 }
 
-void ProcessPoolExecutor::enqueue(std::shared_ptr<detail::RemoteCall> call) { core_->submit(std::move(call)); }
+void ProcessPoolExecutor::submit_to(detail::ProcessPoolCore& core, std::shared_ptr<detail::RemoteCall> call) {
+  core.submit(std::move(call));
+}
 
 }  // namespace cf

@@ -36,9 +36,10 @@ struct MapOptions {
   int chunksize = 1;
   /// Calls submitted ahead of the results consumed (Python 3.14); >= 1. By default every call is
   /// submitted by map() itself; with a buffer, one more is submitted as each result is taken, so
-  /// a long (even endless) input needs no more than this many calls in memory. The inputs are
-  /// then read during the iteration: a range given as a temporary is kept by the result, one
-  /// given by name must outlive it. Thread pools only, for now.
+  /// a long (even endless) input needs no more than this many calls in memory. A process pool
+  /// counts chunks, as Python does: buffersize chunks ahead, the next one once every result of
+  /// one has been taken. The inputs are then read during the iteration: a range given as a
+  /// temporary is kept by the result, one given by name must outlive it.
   std::optional<std::size_t> buffersize;
 };
 
@@ -48,8 +49,9 @@ class MapResult {
  public:
   /// What each step yields: the call's value, or std::monostate for a function returning void.
   using Value = typename detail::State<R>::Stored;
-  /// Submits the next call, or returns nullopt once the inputs are exhausted (map's buffersize).
-  using Feeder = std::function<std::optional<Future<R>>()>;
+  /// Submits the next call, or chunk of calls, and appends their futures to `pending`; returns
+  /// how many, 0 once the inputs are exhausted (map's buffersize).
+  using Feeder = std::function<std::size_t(std::deque<Future<R>>& pending)>;
 
   class iterator {
    public:
@@ -78,7 +80,7 @@ class MapResult {
       : pending_(std::make_move_iterator(futures.begin()), std::make_move_iterator(futures.end())),
         submitted_(futures.size()),
         deadline_(deadline) {}
-  /// Calls submitted by `feeder`, `buffersize` ahead of the results taken.
+  /// Calls submitted by `feeder`, `buffersize` submissions ahead of the results taken.
   MapResult(Feeder feeder, std::size_t buffersize, std::optional<detail::Clock::time_point> deadline)
       : feeder_(std::move(feeder)), deadline_(deadline) {
     refill(buffersize);
@@ -124,20 +126,23 @@ class MapResult {
     }
     Value value = std::move(future.typed_state().value());
     pending_.pop_front();  // keep no reference to yielded results
-    refill(1);
+    if (!batches_.empty() && --batches_.front() == 0) {
+      batches_.pop_front();  // every result of a submission is taken: make the next one
+      refill(1);
+    }
     return value;
   }
 
-  /// Submits up to `count` more calls through the feeder.
+  /// Makes up to `count` more submissions through the feeder.
   void refill(std::size_t count) {
     for (; feeder_ && count > 0; --count) {
-      std::optional<Future<R>> next = feeder_();
-      if (!next) {
+      const std::size_t calls = feeder_(pending_);
+      if (calls == 0) {
         feeder_ = nullptr;
         return;
       }
-      pending_.push_back(std::move(*next));
-      ++submitted_;
+      batches_.push_back(calls);
+      submitted_ += calls;
     }
   }
 
@@ -148,7 +153,8 @@ class MapResult {
   }
 
   Feeder feeder_;
-  std::deque<Future<R>> pending_;  // submitted, not yet yielded; the next one first
+  std::deque<Future<R>> pending_;    // submitted, not yet yielded; the next one first
+  std::deque<std::size_t> batches_;  // with a feeder: the calls of each submission not yet yielded
   std::size_t submitted_ = 0;
   std::optional<detail::Clock::time_point> deadline_;
   std::optional<Value> current_;
@@ -169,11 +175,12 @@ template <class Split, class... Args>
 decltype(auto) split_map_arguments(Split&& split, Args&&... args) {
   if constexpr (last_is_map_options<Args...>::value) {
     auto all = std::forward_as_tuple(std::forward<Args>(args)...);
-    return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>)->decltype(auto) {
       // From the tuple as an rvalue, std::get keeps each argument's value category (a temporary
       // range stays one, so a buffered map keeps it).
       return split(std::get<sizeof...(Args) - 1>(all), std::get<I>(std::move(all))...);
-    }(std::make_index_sequence<sizeof...(Args) - 1>{});
+    }
+    (std::make_index_sequence<sizeof...(Args) - 1>{});
   } else {
     return split(MapOptions{}, std::forward<Args>(args)...);
   }
@@ -193,7 +200,8 @@ void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       visit(*std::get<I>(its)...);
       (++std::get<I>(its), ...);
-    }(indices);
+    }
+    (indices);
   }
 }
 
@@ -213,12 +221,13 @@ class ZippedInputs {
   template <class Visit>
   auto next(Visit&& visit) {
     using Result = std::optional<std::invoke_result_t<Visit&, std::ranges::range_reference_t<Views>...>>;
-    return [&]<std::size_t... I>(std::index_sequence<I...>) -> Result {
+    return [&]<std::size_t... I>(std::index_sequence<I...>)->Result {
       if (((std::get<I>(its_) == std::ranges::end(std::get<I>(views_))) || ...)) return std::nullopt;
       auto result = visit(*std::get<I>(its_)...);
       (++std::get<I>(its_), ...);
       return result;
-    }(std::index_sequence_for<Views...>{});
+    }
+    (std::index_sequence_for<Views...>{});
   }
 
  private:

@@ -14,13 +14,12 @@
 // runs, so a worker started after the program's file was replaced (an update) or deleted runs the
 // same code as its parent. They start with a flag that the guard line in main() recognises: a
 // worker serves calls and returns true there, so main's real work never runs in it. A process
-// that was started as a worker but has no guard line stops with a message instead of starting workers of its own (Python's
-// "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with
-// the parent (/dev/null where the parent has closed them), and inherit no other descriptor; the
-// pool's own descriptors stay above 2 in both, so a parent may run with its stdio closed. They
-// start with no signal blocked or ignored, whatever the thread that started them had, end
-// (SIGKILL) when the pool's process dies, and run under SCHED_BATCH (CPU-bound work: a worker
-// woken by a call does not preempt the caller, who is about to wait for the answer).
+// that was started as a worker but has no guard line stops with a message instead of starting workers of its own
+// (Python's "bootstrapping phase" error). Workers get stdin from /dev/null, share stdout and stderr with the parent
+// (/dev/null where the parent has closed them), and inherit no other descriptor; the pool's own descriptors stay above
+// 2 in both, so a parent may run with its stdio closed. They start with no signal blocked or ignored, whatever the
+// thread that started them had, end (SIGKILL) when the pool's process dies, and run under SCHED_BATCH (CPU-bound work:
+// a worker woken by a call does not preempt the caller, who is about to wait for the answer).
 //
 // What travels: a task is a plain function registered once with CF_REGISTER_TASK; its arguments
 // and result go through cf::Codec (cf/codec.hpp). A lambda, or a type without a Codec, is a
@@ -65,8 +64,11 @@
 // submit that finds no idle worker, up to max_workers, and are replaced after max_tasks_per_child.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
+#include <deque>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -158,7 +160,8 @@ class ProcessPoolExecutor {
 
   /// fn applied to the zipped ranges, every call submitted now, results in input order.
   /// cf::MapOptions{.chunksize = n} sends n calls per request (one exception fails its chunk);
-  /// std::invalid_argument("chunksize must be >= 1.") for n < 1.
+  /// std::invalid_argument("chunksize must be >= 1.") for n < 1. With .buffersize = b (Python
+  /// 3.14), b chunks are sent ahead of the results taken, the next once a chunk's are all taken.
   template <class F, class... RangesAndOptions>
   auto map(F fn, RangesAndOptions&&... ranges_and_options);
 
@@ -183,7 +186,8 @@ class ProcessPoolExecutor {
   static int default_max_workers() noexcept;
 
  private:
-  void enqueue(std::shared_ptr<detail::RemoteCall> call);
+  void enqueue(std::shared_ptr<detail::RemoteCall> call) { submit_to(*core_, std::move(call)); }
+  static void submit_to(detail::ProcessPoolCore& core, std::shared_ptr<detail::RemoteCall> call);
 
   std::shared_ptr<detail::ProcessPoolCore> core_;
 };
@@ -216,19 +220,47 @@ auto ProcessPoolExecutor::map(F fn, RangesAndOptions&&... ranges_and_options) {
         static_assert(detail::check_task_call<F, std::ranges::range_reference_t<decltype(ranges)>...>(),
                       "map() calls the task with one element of each range");
         using R = detail::task_result_t<F>;
+        using Chunk = std::shared_ptr<detail::ChunkRemoteCall<R>>;
         if (options.chunksize < 1) throw std::invalid_argument("chunksize must be >= 1.");
-        if (options.buffersize) throw std::invalid_argument("buffersize is not supported by ProcessPoolExecutor yet.");
+        const auto chunksize = static_cast<std::uint32_t>(options.chunksize);
         const auto deadline = detail::map_deadline(options);
         const std::string_view name = detail::registered_task_name(detail::function_key(fn));
+        // Adds one call to `chunk` (a new one if there is none); its future goes to `futures`.
+        const auto add_call = [name](Chunk& chunk, std::vector<Future<R>>& futures, auto&&... items) {
+          if (!chunk) chunk = std::make_shared<detail::ChunkRemoteCall<R>>(name);
+          futures.emplace_back();
+          chunk->template add<F>(futures.back(), std::forward<decltype(items)>(items)...);
+        };
+        if (options.buffersize) {
+          if (*options.buffersize < 1) throw std::invalid_argument("buffersize must be >= 1.");
+          auto inputs = std::make_shared<detail::ZippedInputs<std::views::all_t<decltype(ranges)>...>>(
+              std::forward<decltype(ranges)>(ranges)...);
+          // One chunk per submission. The pool's core, not the pool: once the pool is gone, the
+          // next submission throws ShutdownError instead of reaching a destroyed object.
+          typename MapResult<R>::Feeder feeder = [core = core_, add_call, chunksize,
+                                                  inputs](std::deque<Future<R>>& pending) -> std::size_t {
+            Chunk chunk;
+            std::vector<Future<R>> futures;
+            const auto add = [&](auto&&... items) {
+              add_call(chunk, futures, std::forward<decltype(items)>(items)...);
+              return true;
+            };
+            while ((!chunk || chunk->count() < chunksize) && inputs->next(add)) {
+            }
+            if (!chunk) return 0;
+            submit_to(*core, std::move(chunk));  // the futures go to the result only once it is sent
+            std::ranges::move(futures, std::back_inserter(pending));
+            return futures.size();
+          };
+          return MapResult<R>(std::move(feeder), *options.buffersize, deadline);
+        }
         std::vector<Future<R>> futures;
-        std::shared_ptr<detail::ChunkRemoteCall<R>> chunk;
+        Chunk chunk;
         try {
           detail::for_each_zipped(
               [&](auto&&... items) {
-                if (!chunk) chunk = std::make_shared<detail::ChunkRemoteCall<R>>(name);
-                futures.emplace_back();
-                chunk->template add<F>(futures.back(), std::forward<decltype(items)>(items)...);
-                if (chunk->count() == static_cast<std::uint32_t>(options.chunksize)) enqueue(std::move(chunk));
+                add_call(chunk, futures, std::forward<decltype(items)>(items)...);
+                if (chunk->count() == chunksize) enqueue(std::move(chunk));
               },
               ranges...);
           if (chunk) enqueue(std::move(chunk));

@@ -19,10 +19,11 @@
 //   published, so submit -> result -> submit reuses the same thread deterministically.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -116,17 +117,20 @@ auto ThreadPoolExecutor::map(F&& fn, RangesAndOptions&&... ranges_and_options) {
           if (*options.buffersize < 1) throw std::invalid_argument("buffersize must be >= 1.");
           auto inputs = std::make_shared<detail::ZippedInputs<std::views::all_t<decltype(ranges)>...>>(
               std::forward<decltype(ranges)>(ranges)...);
-          typename MapResult<R>::Feeder feeder = [this, call, inputs] {
-            return inputs->next([&](auto&&... items) { return submit(call, std::forward<decltype(items)>(items)...); });
+          typename MapResult<R>::Feeder feeder = [this, call, inputs](std::deque<Future<R>>& pending) {
+            return inputs
+                ->next([&](auto&&... items) {
+                  pending.push_back(submit(call, std::forward<decltype(items)>(items)...));
+                  return std::size_t{1};
+                })
+                .value_or(0);
           };
           return MapResult<R>(std::move(feeder), *options.buffersize, deadline);
         }
         std::vector<Future<R>> futures;
         try {
           detail::for_each_zipped(
-              [&](auto&&... items) {
-                futures.push_back(submit(call, std::forward<decltype(items)>(items)...));
-              },
+              [&](auto&&... items) { futures.push_back(submit(call, std::forward<decltype(items)>(items)...)); },
               ranges...);
         } catch (...) {
           for (auto& f : futures) f.cancel();

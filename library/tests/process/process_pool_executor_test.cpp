@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
-#include <numeric>
 #include <set>
 #include <string>
 #include <thread>
@@ -19,13 +18,6 @@
 namespace {
 
 using namespace cf_test;
-
-template <class T>
-std::vector<T> collect(cf::MapResult<T>&& results) {
-  std::vector<T> values;
-  for (T& value : results) values.push_back(value);
-  return values;
-}
 
 // ---- submit ---------------------------------------------------------------------------------
 
@@ -242,61 +234,6 @@ TEST(ProcessPoolExecutor, ATaskExceptionLeavesThePoolUsable) {
   cf::ProcessPoolExecutor pool(1);
   EXPECT_THROW(pool.submit(six_divided_by, 0).result(kNoHang), std::domain_error);
   EXPECT_EQ(pool.submit(six_divided_by, 3).result(kNoHang), 2);
-}
-
-// ---- map ------------------------------------------------------------------------------------
-
-TEST(ProcessPoolExecutor, MapReturnsResultsInInputOrderForAnyChunksize) {
-  cf::ProcessPoolExecutor pool(2);
-  std::vector<int> inputs(100);
-  std::iota(inputs.begin(), inputs.end(), 0);
-  std::vector<int> expected;
-  for (int x : inputs) expected.push_back(x * x);
-  for (int chunksize : {1, 3, 6, 40, 50, 100, 1000}) {
-    SCOPED_TRACE(chunksize);
-    EXPECT_EQ(collect(pool.map(square, inputs, cf::MapOptions{.chunksize = chunksize})), expected);
-  }
-}
-
-TEST(ProcessPoolExecutor, MapZipsRangesUntilTheShortestEnds) {
-  cf::ProcessPoolExecutor pool(2);
-  const std::vector<int> xs{1, 2, 3, 4};
-  const std::vector<int> ys{10, 20, 30};
-  EXPECT_EQ(collect(pool.map(add, xs, ys, cf::MapOptions{.chunksize = 2})), (std::vector<int>{11, 22, 33}));
-  EXPECT_TRUE(collect(pool.map(add, xs, std::vector<int>{})).empty());
-}
-
-TEST(ProcessPoolExecutor, MapChunksizeBelowOneIsRejected) {
-  cf::ProcessPoolExecutor pool(1);
-  for (int chunksize : {0, -1}) {
-    try {
-      pool.map(square, std::vector<int>{1}, cf::MapOptions{.chunksize = chunksize});
-      ADD_FAILURE() << "chunksize " << chunksize << " was accepted";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), "chunksize must be >= 1.");
-    }
-  }
-}
-
-TEST(ProcessPoolExecutor, MapExceptionFailsItsWholeChunkAtTheChunksFirstPosition) {
-  cf::ProcessPoolExecutor pool(2);
-  const std::vector<int> divisors{2, 0, 3, 5};
-  auto chunked = pool.map(six_divided_by, divisors, cf::MapOptions{.chunksize = 3});
-  auto it = chunked.begin();
-  EXPECT_THROW(*it, std::domain_error);  // 6/2 is lost with its chunk, as in Python <= 3.14
-  EXPECT_TRUE(it == std::default_sentinel);
-
-  auto single = pool.map(six_divided_by, divisors);
-  auto jt = single.begin();
-  EXPECT_EQ(*jt, 3);
-  ++jt;
-  EXPECT_THROW(*jt, std::domain_error);
-}
-
-TEST(ProcessPoolExecutor, MapOnAShutDownPoolThrows) {
-  cf::ProcessPoolExecutor pool(1);
-  pool.shutdown();
-  EXPECT_THROW(pool.map(square, std::vector<int>{1, 2}), cf::ShutdownError);
 }
 
 // ---- shutdown and cancel --------------------------------------------------------------------
