@@ -13,4 +13,5 @@
 #include "cf/process_pool_executor.hpp"
 #include "cf/thread_name.hpp"
 #include "cf/thread_pool_executor.hpp"
+#include "cf/trace.hpp"
 #include "cf/wait.hpp"
