@@ -18,7 +18,7 @@ namespace {
 using std::chrono::nanoseconds;
 
 constexpr std::string_view kSymbols = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-constexpr char kSeveralCalls = '+';      // more than one call in one column of a row
+constexpr char kSeveralCalls = '+';  // more than one call in one column of a row
 constexpr std::size_t kMaxLegendLines = 40;
 
 /// The unit the whole trace reads best in, and how many nanoseconds make one.
@@ -87,8 +87,7 @@ std::string ascii_chart(const Trace& trace, ChartOptions options) {
 
   const std::string end = at(total, unit);
   // "0" above the first column of the rows, the end above their last.
-  std::string chart = fmt::format("{:<{}}  0{:>{}}\n", fmt::format("time ({})", unit.name), name_width, end,
-                                  width - 1);
+  std::string chart = fmt::format("{:<{}}  0{:>{}}\n", fmt::format("time ({})", unit.name), name_width, end, width - 1);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     chart += fmt::format("{:<{}} |{}|\n", grouped.workers[r], name_width, rows[r]);
   }
@@ -100,7 +99,8 @@ std::string ascii_chart(const Trace& trace, ChartOptions options) {
   if (grouped.calls.size() > kMaxLegendLines) {
     chart += fmt::format("... and {} more calls\n", grouped.calls.size() - kMaxLegendLines);
   }
-  if (std::any_of(rows.begin(), rows.end(), [](const std::string& row) { return row.find(kSeveralCalls) != std::string::npos; })) {
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const std::string& row) { return row.find(kSeveralCalls) != std::string::npos; })) {
     chart += fmt::format("{}  several calls in one column\n", kSeveralCalls);
   }
   return chart;

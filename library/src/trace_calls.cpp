@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 namespace cf::trace::detail {
 
@@ -66,3 +67,25 @@ const char* ending_name(EventKind kind) {
 }
 
 }  // namespace cf::trace::detail
+
+namespace cf::trace {
+
+int most_running_at_once(const Trace& trace) {
+  const detail::Calls grouped = detail::group_by_call(trace);
+  std::vector<std::pair<std::chrono::nanoseconds, int>> changes;  // (time, +1 start / -1 end)
+  for (const detail::Call& call : grouped.calls) {
+    if (!call.started) continue;
+    changes.emplace_back(*call.started, +1);
+    changes.emplace_back(call.ended.value_or(grouped.last_event), -1);
+  }
+  std::sort(changes.begin(), changes.end());  // at equal times an end (-1) comes before a start
+  int running = 0;
+  int most = 0;
+  for (const auto& [time, change] : changes) {
+    running += change;
+    most = std::max(most, running);
+  }
+  return most;
+}
+
+}  // namespace cf::trace

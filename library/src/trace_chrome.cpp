@@ -41,26 +41,43 @@ std::string chrome_json(const Trace& trace) {
   json events = json::array();
   for (const detail::Call& call : grouped.calls) {
     if (call.submitted) {
-      events.push_back({{"name", "submit " + call.label}, {"cat", "submit"}, {"ph", "i"}, {"s", "t"},
-                        {"ts", microseconds(*call.submitted)}, {"pid", kProcessId},
+      events.push_back({{"name", "submit " + call.label},
+                        {"cat", "submit"},
+                        {"ph", "i"},
+                        {"s", "t"},
+                        {"ts", microseconds(*call.submitted)},
+                        {"pid", kProcessId},
                         {"tid", tracks[call.submitted_on]}});
     }
     if (call.started) {
       const auto end = call.ended.value_or(grouped.last_event);
       json args = {{"outcome", call.ended ? detail::ending_name(call.ending) : "still running at the end"}};
       if (call.submitted) args["queued_us"] = microseconds(*call.started - *call.submitted);
-      events.push_back({{"name", call.label}, {"cat", "call"}, {"ph", "X"}, {"ts", microseconds(*call.started)},
-                        {"dur", microseconds(end - *call.started)}, {"pid", kProcessId},
-                        {"tid", tracks[call.worker]}, {"args", std::move(args)}});
+      events.push_back({{"name", call.label},
+                        {"cat", "call"},
+                        {"ph", "X"},
+                        {"ts", microseconds(*call.started)},
+                        {"dur", microseconds(end - *call.started)},
+                        {"pid", kProcessId},
+                        {"tid", tracks[call.worker]},
+                        {"args", std::move(args)}});
     } else if (call.ended && call.ending == EventKind::Cancelled) {
       const std::string& track = call.submitted ? call.submitted_on : std::string("cancelled");
-      events.push_back({{"name", "cancelled " + call.label}, {"cat", "cancel"}, {"ph", "i"}, {"s", "t"},
-                        {"ts", microseconds(*call.ended)}, {"pid", kProcessId}, {"tid", tracks[track]}});
+      events.push_back({{"name", "cancelled " + call.label},
+                        {"cat", "cancel"},
+                        {"ph", "i"},
+                        {"s", "t"},
+                        {"ts", microseconds(*call.ended)},
+                        {"pid", kProcessId},
+                        {"tid", tracks[track]}});
     }
   }
   events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", kProcessId}, {"args", {{"name", "cf"}}}});
   for (std::size_t i = 0; i < tracks.names().size(); ++i) {
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", kProcessId}, {"tid", static_cast<int>(i) + 1},
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", kProcessId},
+                      {"tid", static_cast<int>(i) + 1},
                       {"args", {{"name", tracks.names()[i]}}}});
   }
   return json{{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}}.dump(1) + "\n";

@@ -5,8 +5,8 @@
 
 #include <cf/cf.hpp>
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -160,6 +160,20 @@ TEST(TraceAsciiChart, MarksSeveralCallsInOneColumnAndCallsStillRunning) {
   EXPECT_NE(chart.find("w0        |+    ccccc|"), std::string::npos) << chart;
   EXPECT_NE(chart.find("c  endless: started 50.0 on w0, still running at the end"), std::string::npos) << chart;
   EXPECT_NE(chart.find("+  several calls in one column"), std::string::npos) << chart;
+}
+
+TEST(TraceMostRunningAtOnce, CountsCallsThatOverlap) {
+  EXPECT_EQ(cf::trace::most_running_at_once(fixed_trace()), 2);  // a with b, then c with b
+  const int a = 0, b = 0;
+  const auto at = [](int us) { return std::chrono::nanoseconds(microseconds(us)); };
+  const cf::trace::Trace one_after_another{{
+      {&a, EventKind::Started, "w0", at(0), ""},
+      {&a, EventKind::Finished, "w0", at(5), ""},
+      {&b, EventKind::Started, "w1", at(5), ""},  // starts as a ends: not at once
+      {&b, EventKind::Finished, "w1", at(9), ""},
+  }};
+  EXPECT_EQ(cf::trace::most_running_at_once(one_after_another), 1);
+  EXPECT_EQ(cf::trace::most_running_at_once({}), 0);
 }
 
 TEST(TraceAsciiChart, SaysSoWhenNothingWasRecorded) {

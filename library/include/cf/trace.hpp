@@ -30,11 +30,11 @@ enum class EventKind : std::uint8_t { Submitted, Started, Finished, Failed, Canc
 
 /// One thing that happened to one future.
 struct Event {
-  const void* future;      // the future's identity (AnyFuture::id()); reused once a future is gone
+  const void* future;  // the future's identity (AnyFuture::id()); reused once a future is gone
   EventKind kind;
-  std::string thread;      // the thread it happened on (a worker's name for Started)
+  std::string thread;             // the thread it happened on (a worker's name for Started)
   std::chrono::nanoseconds time;  // since start()
-  std::string label;       // Named only: the future's name
+  std::string label;              // Named only: the future's name
 };
 
 /// Everything recorded between start() and stop(), in the order it happened.
@@ -50,6 +50,9 @@ Trace stop();
 bool recording() noexcept;
 /// Names `future` in the trace ("read a.txt"); charts show the name instead of a number.
 void name(const AnyFuture& future, std::string label);
+
+/// The most calls that were running at the same moment (0 if none started).
+int most_running_at_once(const Trace& trace);
 
 /// Options for ascii_chart().
 struct ChartOptions {
