@@ -65,9 +65,11 @@
 #include <vector>
 
 #include "cf/codec.hpp"
+#include "cf/detail/concat.hpp"
 #include "cf/detail/process_task.hpp"
 #include "cf/future.hpp"
 #include "cf/map.hpp"
+#include "cf/remote_exception.hpp"
 
 /// Registers a function as a process-pool task, at namespace scope next to its definition:
 /// CF_REGISTER_TASK(square); The worker finds it by this name. Checks its signature at compile time.
@@ -76,9 +78,6 @@
 #define CF_REGISTER_TASK(fn)                                                              \
   [[maybe_unused]] static const bool CF_DETAIL_CONCAT(cf_registered_task_, __COUNTER__) = \
       ::cf::detail::register_task<&fn>(#fn)
-
-#define CF_DETAIL_CONCAT_IMPL(a, b) a##b
-#define CF_DETAIL_CONCAT(a, b) CF_DETAIL_CONCAT_IMPL(a, b)
 
 namespace cf {
 
