@@ -27,9 +27,11 @@
 // pair per worker (a pipe in both directions).
 //
 // Failures:
-// - An exception thrown by a task is stored in its future: standard exception types come back as
-//   themselves, anything else as cf::RemoteError (type name, message, pid). An exception while
-//   encoding or decoding an argument or a result is a failure of that call only: the frame around
+// - An exception thrown by a task is stored in its future: standard exception types and types
+//   registered with CF_REGISTER_EXCEPTION come back as themselves, with a cf::RemoteError nested
+//   in them saying which worker raised them; anything else as cf::RemoteError (type name,
+//   message, pid). See cf/remote_exception.hpp. An exception while encoding or decoding an
+//   argument, a result or a registered exception is a failure of that call only: the frame around
 //   it is intact, so the pool stays usable (CPython breaks the pool when unpickling fails).
 // - A worker that dies (killed, crashed, exit() in a task), or sends a corrupt frame, breaks the
 //   pool: every pending and running future fails with BrokenProcessPool, later submits throw it.
