@@ -6,6 +6,13 @@
 // expect: process pool: 800 visits counted by the tasks, 0 seen in this process: OK
 // expect: the workers' own copies of `visits` add up to 800
 // expect: returned through futures: 800 of 800: OK
+//
+// The README's experiments:
+// try: --workers 1
+// expect: the workers' own copies of `visits` add up to 800, in 1 process(es)
+// try: --calls 1
+// expect: process pool: 100 visits counted by the tasks, 0 seen in this process: OK
+// expect: the workers' own copies of `visits` add up to 100, in 1 process(es)
 #include <cf/cf.hpp>
 
 #include <algorithm>

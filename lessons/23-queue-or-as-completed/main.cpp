@@ -7,6 +7,14 @@
 // expect: queue: page 0's first line arrived while its task still ran: OK
 // expect: queue: 11 lines as they were found, 4 end markers, 1 error put there by its task
 // expect: as_completed: 9 lines from 3 pages, 1 error rethrown by result()
+//
+// The README's experiments:
+// try: --lines 1
+// expect: queue: 3 lines as they were found, 4 end markers, 1 error put there by its task
+// expect: as_completed: 3 lines from 3 pages, 1 error rethrown by result()
+// try: --pages 8 --lines 10
+// expect: queue: 79 lines as they were found, 8 end markers, 1 error put there by its task
+// expect: as_completed: 70 lines from 7 pages, 1 error rethrown by result()
 #include <cf/cf.hpp>
 
 #include <condition_variable>
@@ -72,34 +80,32 @@ int main(int argc, char** argv) {
 
   // 1. A queue: every line as it is found, then one end marker per task, which carries its error.
   Queue<Found> found;
-  std::latch first_line_seen(1);  // page 0's task waits here until its first line has arrived
+  std::latch first_line_taken(1);  // page 0's task waits here until its first line has been taken
   std::vector<cf::Future<void>> tasks;
   for (int page = 0; page < pages; ++page) {
     tasks.push_back(pool.submit([&, page] {
+      std::string error;
       try {
         scan(page, lines, page == unreadable, [&](int line) {
           found.put({page, line, ""});
-          if (page == 0 && line == 0) first_line_seen.wait();
+          if (page == 0 && line == 0) first_line_taken.wait();
         });
-        found.put({page, std::nullopt, ""});
-      } catch (const std::exception& error) {
-        found.put({page, std::nullopt, error.what()});  // else the consumer would wait for this page forever
+      } catch (const std::exception& failure) {
+        error = failure.what();
       }
+      found.put({page, std::nullopt, error});  // always: else the consumer would wait for this page forever
     }));
   }
   int queued_lines = 0, ends = 0, queued_errors = 0;
   while (ends < pages) {
     const Found item = found.get();
-    if (!item.line) {
-      ++ends;
-      queued_errors += item.error.empty() ? 0 : 1;
-      continue;
-    }
-    ++queued_lines;
+    queued_lines += item.line ? 1 : 0;
+    ends += item.line ? 0 : 1;
+    queued_errors += item.error.empty() ? 0 : 1;
     if (item.page == 0 && item.line == 0) {
       std::printf("queue: page 0's first line arrived while its task still ran: %s\n",
                   lessons::verdict(!tasks[0].done()));
-      first_line_seen.count_down();
+      first_line_taken.count_down();
     }
   }
   std::printf("queue: %d lines as they were found, %d end markers, %d error put there by its task\n", queued_lines,
@@ -114,15 +120,14 @@ int main(int argc, char** argv) {
       return page_lines;
     }));
   }
-  int completed_lines = 0, completed_pages = 0, errors = 0;
+  int completed_lines = 0, errors = 0;
   for (const auto& future : cf::as_completed(futures)) {
     try {
       completed_lines += static_cast<int>(future.result().size());
-      ++completed_pages;
     } catch (const std::runtime_error&) {
       ++errors;
     }
   }
-  std::printf("as_completed: %d lines from %d pages, %d error rethrown by result()\n", completed_lines, completed_pages,
+  std::printf("as_completed: %d lines from %d pages, %d error rethrown by result()\n", completed_lines, pages - errors,
               errors);
 }

@@ -9,6 +9,12 @@
 // expect: process pool, one pool reused:
 // expect: every call returned its answer: OK
 // expect: a new process pool per call costs more than a reused one: OK
+//
+// The README's experiment (its figures vary; the test checks the answers and the bound):
+// try: --process-calls 100
+// expect: process pool, one pool reused:
+// expect: every call returned its answer: OK
+// expect: a new process pool per call costs more than a reused one: OK
 #include <cf/cf.hpp>
 
 #include <cstdio>

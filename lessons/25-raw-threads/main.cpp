@@ -8,6 +8,12 @@
 // expect: pool: shutdown(cancel_futures) cancelled that call: OK; the loop still runs: OK
 // expect: pool: the loop ended once its own stop flag was set: OK
 // expect: jthread: the loop handled 3 requests, then stopped and was joined at the end of its scope: OK
+//
+// The README's experiment:
+// try: --requests 1000
+// expect: pool: the loop handled 1000 requests; a call submitted after it has not started: OK
+// expect: pool: the loop ended once its own stop flag was set: OK
+// expect: jthread: the loop handled 1000 requests, then stopped and was joined at the end of its scope: OK
 #include <cf/cf.hpp>
 
 #include <condition_variable>

@@ -6,6 +6,16 @@
 // expect: cf::ThreadPoolExecutor:  longest chain below 30000: 26623 (307 steps); workers in this process: yes
 // expect: cf::ProcessPoolExecutor: longest chain below 30000: 26623 (307 steps); workers in this process: no
 // expect: the same answer from both pools: OK
+//
+// The README's experiments:
+// try: --limit 1000000
+// expect: cf::ThreadPoolExecutor:  longest chain below 1000000: 837799 (524 steps)
+// expect: cf::ProcessPoolExecutor: longest chain below 1000000: 837799 (524 steps)
+// expect: the same answer from both pools: OK
+// try: --workers 1
+// expect: cf::ThreadPoolExecutor:  longest chain below 30000: 26623 (307 steps)
+// expect: cf::ProcessPoolExecutor: longest chain below 30000: 26623 (307 steps)
+// expect: the same answer from both pools: OK
 #include <cf/cf.hpp>
 
 #include <cstdio>
