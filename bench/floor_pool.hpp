@@ -1,12 +1,18 @@
 // The floor of submit-then-collect: what handing tasks to worker threads and results back costs
 // with nothing else. Slots are allocated once, in a ring; the one caller publishes a task by
 // bumping a counter, workers claim slots with one atomic compare-and-swap, and each result comes
-// back through its slot's flag. Each side spins briefly before it sleeps (on a futex), and wakes
-// the other only if it sleeps. No futures, no type erasure, no allocation, no callbacks, no
-// cancellation, no exceptions: none of what an executor has to offer.
+// back through its slot's flag. The caller spins briefly before it sleeps (on a futex) for a
+// result; of the workers that find nothing to do, one at most spins before sleeping, the others
+// sleep at once, so that on a small machine the spinning never takes a CPU from the threads with
+// work (the caller and one worker already fill 2 CPUs). Each side wakes the other only if it
+// sleeps. No futures, no type erasure, no allocation, no callbacks, no cancellation, no
+// exceptions: none of what an executor has to offer.
 #pragma once
 
+#include <cf/detail/futex.hpp>
+
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,8 +45,8 @@ class FloorPool {
   Handle submit(F task) {
     const Handle index = next_++;
     slots_[index & kMask].task.emplace(std::move(task));
-    published_.fetch_add(1);  // seq_cst, then the check: a worker going to sleep sees one or the other
-    if (sleeping_workers_.load() > 0) published_.notify_one();
+    published_.fetch_add(1);  // seq_cst, then the checks: a worker going to sleep sees one or the other
+    if (!worker_spinning_.load() && sleeping_workers_.load() > 0) published_.notify_one();
     return index;
   }
 
@@ -57,7 +63,7 @@ class FloorPool {
 
  private:
   static constexpr std::uint32_t kMask = Capacity - 1;
-  static constexpr int kSpins = 4000;  // a few microseconds: longer than a tiny task takes
+  static constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 
   struct Slot {
     std::optional<F> task;
@@ -66,13 +72,12 @@ class FloorPool {
     std::atomic<std::uint32_t> collector_sleeps{0};
   };
 
+  /// Polls `ready` for a short while. The waiting policy is cf's own (cf::detail::SpinWait: about
+  /// 20 us, yielding every 16 steps), so the floor differs from cf in the hand-off only.
   template <class Ready>
   static bool spin_until(Ready ready) {
-    for (int i = 0; i < kSpins; ++i) {
+    for (cf::detail::SpinWait spin(kSpinBeforeSleep); spin.next();) {
       if (ready()) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
     }
     return ready();
   }
@@ -83,7 +88,16 @@ class FloorPool {
       std::uint32_t claimed = claimed_.load(std::memory_order_relaxed);
       if (stopping_.load(std::memory_order_relaxed)) return;
       if (published == claimed) {
-        if (spin_until([&] { return published_.load(std::memory_order_acquire) != published; })) continue;
+        if (!worker_spinning_.exchange(true)) {  // the one spinner: it takes the next task unwoken
+          const bool arrived = spin_until([&] { return published_.load(std::memory_order_acquire) != published; });
+          worker_spinning_.store(false);
+          if (arrived) {
+            // The caller counted on us and woke nobody: wake a sleeper if more than our one task came.
+            const std::uint32_t waiting = published_.load() - claimed_.load();
+            if (waiting > 1 && sleeping_workers_.load() > 0) published_.notify_one();
+            continue;
+          }
+        }
         sleeping_workers_.fetch_add(1);
         if (published_.load() == published) published_.wait(published);
         sleeping_workers_.fetch_sub(1);
@@ -102,6 +116,7 @@ class FloorPool {
   std::atomic<std::uint32_t> published_{0};     // tasks published
   std::atomic<std::uint32_t> claimed_{0};       // tasks a worker has taken
   std::atomic<int> sleeping_workers_{0};
+  std::atomic<bool> worker_spinning_{false};
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };

@@ -24,8 +24,11 @@ if [ -r /proc/loadavg ]; then
   fi
 fi
 
-# Three repetitions; the report uses the median of each, which shrugs off one disturbed run.
-"$build_dir/bench/thread_pool_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+# Three repetitions, run in a random order (one pool's rounds beside the others', not all in a row,
+# so a slow minute of the machine does not land on one pool); the report uses the median of each,
+# which shrugs off one disturbed run.
+"$build_dir/bench/thread_pool_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true \
   --benchmark_out="$results/thread_pool_bench.json" --benchmark_out_format=json "$@"
 
 if ! command -v python3 > /dev/null; then

@@ -6,7 +6,11 @@
 // and bench/run_thread_bench.sh puts all of them side by side.
 //
 // Workloads (benchmark names):
-//   throughput/<pool>/workers:N    submit 200,000 tasks, then collect every result (also the floor)
+//   throughput/<pool>/workers:N    submit 200,000 tasks, then collect every result (also the floor),
+//                                  on one warm pool that lives through every round
+//   fresh_pool_throughput/<pool>/workers:N
+//                                  the same with 20,000 tasks on a pool made for the round and
+//                                  destroyed in it (starting and joining its threads is timed)
 //   idle_round_trip/<pool>         one submit -> result while the workers sleep
 //   back_to_back_round_trip/<pool> submit -> result, again and again without pause
 //   as_completed_finished/cf       as_completed() over 10,000 futures that are already done
@@ -38,6 +42,7 @@ using namespace std::chrono_literals;
 
 constexpr int kThroughputTasks = 200'000;
 constexpr int kWarmUpTasks = 2'000;
+constexpr int kFreshPoolTasks = 20'000;
 constexpr int kLatencyWorkers = 2;
 constexpr int kIdleRoundTrips = 1'000;
 constexpr Clock::duration kIdlePause = 500us;  // far longer than any worker spins before it sleeps
@@ -127,6 +132,16 @@ void throughput(benchmark::State& state, int workers) {
                 [&] { benchmark::DoNotOptimize(submit_then_collect(pool, kThroughputTasks)); });
 }
 
+/// A round as a program that makes a pool for one batch of work sees it: the pool's threads start
+/// cold and are joined at the end, and both are timed.
+template <class Pool>
+void fresh_pool_throughput(benchmark::State& state, int workers) {
+  time_per_item(state, kFreshPoolTasks, [&] {
+    Pool pool(workers);
+    benchmark::DoNotOptimize(submit_then_collect(pool, kFreshPoolTasks));
+  });
+}
+
 /// Times `count` single round trips (submit, then wait for the result), sleeping `pause` before
 /// each one (untimed) so that every worker is asleep when the task arrives.
 template <class Pool>
@@ -202,6 +217,9 @@ void register_throughput() {
   for (int workers : {1, 2}) {
     const std::string suffix = "/workers:" + std::to_string(workers);
     (add(name_for<Pools>("throughput") + suffix, throughput<Pools>, workers)->Unit(benchmark::kMillisecond), ...);
+    (add(name_for<Pools>("fresh_pool_throughput") + suffix, fresh_pool_throughput<Pools>, workers)
+         ->Unit(benchmark::kMillisecond),
+     ...);
   }
 }
 

@@ -16,6 +16,7 @@ from measure import add_one, latency_summary, run_workloads, submit_then_collect
 
 THROUGHPUT_TASKS = 40_000  # C++: 200,000
 WARM_UP_TASKS = 2_000
+FRESH_POOL_TASKS = 8_000  # C++: 20,000
 LATENCY_WORKERS = 2
 IDLE_ROUND_TRIPS = 1_000
 IDLE_PAUSE_S = 500e-6  # far longer than a worker needs to go back to sleep
@@ -28,6 +29,14 @@ def throughput(workers):
     with ThreadPoolExecutor(workers) as pool:
         submit_then_collect(pool, WARM_UP_TASKS)  # starts every thread
         return us_per_item(lambda: submit_then_collect(pool, THROUGHPUT_TASKS), THROUGHPUT_TASKS)
+
+
+def fresh_pool_throughput(workers):
+    def one_round():
+        with ThreadPoolExecutor(workers) as pool:  # made for the round, its threads joined in it
+            submit_then_collect(pool, FRESH_POOL_TASKS)
+
+    return us_per_item(one_round, FRESH_POOL_TASKS)
 
 
 def round_trips(count, pause_s):
@@ -75,6 +84,8 @@ def map_all():
 WORKLOADS = {
     "throughput/python/workers:1": lambda: throughput(1),
     "throughput/python/workers:2": lambda: throughput(2),
+    "fresh_pool_throughput/python/workers:1": lambda: fresh_pool_throughput(1),
+    "fresh_pool_throughput/python/workers:2": lambda: fresh_pool_throughput(2),
     "idle_round_trip/python": lambda: round_trips(IDLE_ROUND_TRIPS, IDLE_PAUSE_S),
     "back_to_back_round_trip/python": lambda: round_trips(BACK_TO_BACK_ROUND_TRIPS, 0),
     "as_completed_finished/python": as_completed_finished,

@@ -22,6 +22,7 @@
 #include "grader/feedback.hpp"
 #include "grader/graded_test.hpp"
 #include "grader/learner_call.hpp"
+#include "grader/timeline.hpp"
 #include "workbook/mock_server.hpp"
 
 namespace {
@@ -39,6 +40,7 @@ using workbook::grader::Feedback;
 using workbook::grader::Monitor;
 using workbook::grader::patience;
 using workbook::grader::repr;
+using workbook::grader::timeline_report;
 using workbook::mock::Response;
 using workbook::mock::Server;
 using Results = std::map<std::string, FetchResult>;
@@ -140,8 +142,10 @@ void expect_in_flight_at_once(int most, int wanted, const std::string& what) {
       .expected = fmt::format("{} requests in flight at the same time while {}", wanted, what),
       .got = most <= 1 ? "the requests were sent one after another"
                        : fmt::format("at most {} requests were in flight at once", most),
-      .idea = "submit a task for every URL before calling result() on any future: result() waits for that "
-              "request to finish"};
+      .idea =
+          "submit a task for every URL before calling result() on any future: result() waits for that "
+          "request to finish",
+      .timeline = timeline_report("fetches")};
 }
 
 // ---- 1. Fetch every URL concurrently ---------------------------------------------------------
@@ -155,8 +159,8 @@ GRADED_TEST(FetcherTest, FetchesEveryUrl, .points = 4, .step = 1, .tag = "http")
   ManualClock clock;
   CircuitBreaker breaker(3, 30s, clock.source());
   const auto urls = urls_of(server, {"/a", "/b", "/c", "/missing"});
-  const Results results = call(
-      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  const Results results =
+      call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
   expect_in_flight_at_once(server.max_in_flight(), 2, "fetching 4 URLs with max_workers = 2");
   const std::string ok_idea = "a 2xx response is Ok, with the response's body";
   expect_result(results, urls[0], FetchStatus::Ok, 200, "alpha", ok_idea);
@@ -434,8 +438,8 @@ GRADED_TEST(FetcherTest, OpenCircuitBlocksRequestsWithoutSending, .points = 4, .
   CircuitBreaker breaker(2, 30s, clock.source());
   fail_times(breaker, down.domain(), 2);
   const std::vector<std::string> urls{down.url("/1"), up.url("/a"), down.url("/2"), up.url("/b"), down.url("/3")};
-  const Results results = call(
-      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  const Results results =
+      call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
   if (down.total_hits() > 0) {
     ADD_FAILURE() << Feedback{
         .expected = "no request reaches the server while the circuit for " + down.domain() + " is open",
@@ -466,8 +470,8 @@ GRADED_TEST(FetcherTest, ServerErrorsAndMissingResponsesOpenTheCircuit, .points 
   ManualClock clock;
   CircuitBreaker breaker(3, 30s, clock.source());
   const auto failing = urls_of(server, {"/error", "/drop"});
-  const Results results = call(
-      "fetch_all", [&] { return fetch_all(failing, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
+  const Results results =
+      call("fetch_all", [&] { return fetch_all(failing, breaker, {.max_workers = 2, .timeout = 4 * patience()}); });
   expect_in_flight_at_once(server.max_in_flight(), 2, "fetching 2 failing URLs with max_workers = 2");
   expect_result(results, failing[0], FetchStatus::HttpError, 503, "", "a 503 response is an HttpError");
 
@@ -498,8 +502,8 @@ GRADED_TEST(FetcherTest, ClientErrorsDoNotOpenTheCircuit, .points = 3, .step = 4
   ManualClock clock;
   CircuitBreaker breaker(2, 30s, clock.source());
   const auto urls = urls_of(server, paths);
-  const Results results = call(
-      "fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 3, .timeout = 4 * patience()}); });
+  const Results results =
+      call("fetch_all", [&] { return fetch_all(urls, breaker, {.max_workers = 3, .timeout = 4 * patience()}); });
   expect_in_flight_at_once(server.max_in_flight(), 3, "fetching 3 URLs with max_workers = 3");
   if (server.total_hits() != 3) {
     ADD_FAILURE() << Feedback{

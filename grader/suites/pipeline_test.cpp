@@ -20,6 +20,7 @@
 #include "grader/feedback.hpp"
 #include "grader/graded_test.hpp"
 #include "grader/learner_call.hpp"
+#include "grader/timeline.hpp"
 #include "pipeline.hpp"
 #include "workbook/gate.hpp"
 
@@ -34,6 +35,7 @@ using workbook::grader::LearnerError;
 using workbook::grader::Monitor;
 using workbook::grader::patience;
 using workbook::grader::repr;
+using workbook::grader::timeline_report;
 
 /// Runs run_pipeline() on its own thread and records every progress report.
 class PipelineTest : public testing::Test {
@@ -167,8 +169,10 @@ void expect_ran_at_once(int most, int wanted, const std::string& what) {
   if (most >= wanted) return;
   ADD_FAILURE() << Feedback{
       .expected = fmt::format("{} transforms running at the same time while {}", wanted, what),
-      .got = most <= 1 ? "the items ran one at a time" : fmt::format("at most {} transforms ran at the same time", most),
-      .idea = "submit every item before calling result() on any future: result() waits for that item"};
+      .got =
+          most <= 1 ? "the items ran one at a time" : fmt::format("at most {} transforms ran at the same time", most),
+      .idea = "submit every item before calling result() on any future: result() waits for that item",
+      .timeline = timeline_report("transforms")};
 }
 
 GRADED_TEST_F(PipelineTest, TransformsEveryItem, .points = 4, .step = 1, .tag = "futures") {

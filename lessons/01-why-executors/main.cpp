@@ -6,8 +6,19 @@
 // expect: raw threads: 10 threads for 10 URLs
 // expect: raw threads: the map holds 9 of 10 pages; for a missing page the caller cannot tell why
 // expect: pool: [10/10]
-// expect: pool: 9 of 10 pages; errors the caller caught: /page/7: HTTP 503
+// expect: pool: 9 of 10 pages
+// expect: errors the caller caught: /page/7: HTTP 503
 // expect: pool: at most 5 threads, so at most 5 requests at once: OK
+//
+// The README's experiments:
+// try: --failing 0
+// expect: raw threads: the map holds 10 of 10 pages
+// expect: pool: 10 of 10 pages; errors the caller caught: none
+// try: --workers 1
+// expect: pool: 9 of 10 pages
+// expect: pool: at most 1 thread, so at most 1 request at once: OK (the server saw up to 1)
+// try: --workers 10
+// expect: pool: at most 10 threads, so at most 10 requests at once: OK
 #include <httplib.h>
 #include <cf/cf.hpp>
 #include <workbook/mock_server.hpp>
@@ -80,6 +91,7 @@ int main(int argc, char** argv) {
   {  // 2. A pool: a few threads reused; each page or error travels back in its future.
     workbook::mock::Server site;
     script_site(site, failing);
+    lessons::Stopwatch stopwatch;
     cf::ThreadPoolExecutor pool(workers);
     std::map<cf::Future<std::string>, std::string> path_of;  // Python: {pool.submit(fetch, url): url}
     for (const auto& path : paths) path_of.emplace(pool.submit(fetch, site.url(""), path), path);
@@ -96,9 +108,10 @@ int main(int argc, char** argv) {
         errors += std::string(errors.empty() ? "" : ", ") + e.what();
       }
     }
-    std::printf("pool: %d of %d pages; errors the caller caught: %s\n", pages, kPages,
+    std::printf("pool: %d of %d pages in %.2f s; errors the caller caught: %s\n", pages, kPages, stopwatch.seconds(),
                 errors.empty() ? "none" : errors.c_str());
-    std::printf("pool: at most %d threads, so at most %d requests at once: %s (the server saw up to %d)\n", workers,
-                workers, lessons::verdict(site.max_in_flight() <= workers), site.max_in_flight());
+    const char* plural = workers == 1 ? "" : "s";
+    std::printf("pool: at most %d thread%s, so at most %d request%s at once: %s (the server saw up to %d)\n", workers,
+                plural, workers, plural, lessons::verdict(site.max_in_flight() <= workers), site.max_in_flight());
   }
 }

@@ -5,7 +5,16 @@
 // expect: submitted 5 calls
 // expect: result: cup 1
 // expect: result: cup 5
-// expect: wall time matches the rounds: OK
+// expect: wall time matches 2 rounds of 0.10 s: OK
+//
+// The README's experiments:
+// try: --workers 1
+// expect: wall time matches 5 rounds of 0.10 s: OK
+// try: --workers 5
+// expect: wall time matches 1 round of 0.10 s: OK
+// try: --calls 20 --workers 4
+// expect: result: cup 20
+// expect: wall time matches 5 rounds of 0.10 s: OK
 #include <cf/cf.hpp>
 
 #include <chrono>
@@ -52,6 +61,7 @@ int main(int argc, char** argv) {
   const double expected = rounds * brew_seconds;
   const double elapsed = stopwatch.seconds();
   const bool matches = elapsed >= expected && elapsed < 1.5 * expected + 0.2;  // generous: busy machines are slow
-  std::printf("wall time matches the rounds: %s (%.2f s for %d calls on %d workers: %d x %.2f s; one by one: %.2f s)\n",
-              lessons::verdict(matches), elapsed, calls, workers, rounds, brew_seconds, calls * brew_seconds);
+  std::printf("wall time matches %d round%s of %.2f s: %s (%.2f s for %d calls on %d workers; one by one: %.2f s)\n",
+              rounds, rounds == 1 ? "" : "s", brew_seconds, lessons::verdict(matches), elapsed, calls, workers,
+              calls * brew_seconds);
 }

@@ -5,11 +5,21 @@
 // expect: map(slow_square, 1..6) in input order: 1 4 9 16 25 36
 // expect: map(power, bases, exponents): 1024 27 16
 // expect: submit + result() in input order: 1 4 9 16 25 36
+// expect: a map result dropped before its first step: 0 of 6 calls ran
+//
+// The README's experiments:
+// try: --workers 1
+// expect: calls finished in the order: 1 2 3 4 5 6
+// expect: map(slow_square, 1..6) in input order: 1 4 9 16 25 36
+// try: --workers 2 --items 10
+// expect: map(slow_square, 1..10) in input order: 1 4 9 16 25 36 49 64 81 100
 #include <cf/cf.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -65,4 +75,19 @@ int main(int argc, char** argv) {
   std::printf("submit + result() in input order:");
   for (const auto& future : futures) std::printf(" %d", future.result());
   std::printf("\n");
+
+  // 5. A map result destroyed before the loop cancels every call that has not started. One
+  // worker held at a gate keeps them all waiting, so none has started when the result goes.
+  cf::ThreadPoolExecutor one(1);
+  std::promise<void> gate;
+  one.submit([opened = gate.get_future()] { opened.wait(); });
+  std::atomic<int> ran{0};
+  auto counted = [&ran](int x) {
+    ++ran;
+    return x;
+  };
+  { auto unread = one.map(counted, numbers); }  // destroyed here, never iterated
+  gate.set_value();
+  one.shutdown();
+  std::printf("a map result dropped before its first step: %d of %d calls ran\n", ran.load(), items);
 }

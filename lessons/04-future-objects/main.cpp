@@ -10,6 +10,13 @@
 // expect: failed:   done=true running=false cancelled=false
 // expect: exception() holds std::domain_error: division by zero
 // expect: result() rethrew std::domain_error: division by zero
+//
+// The README's experiments:
+// try: --divisor 0
+// expect: state=finished raised std::domain_error>
+// expect: this call failed (divisor 0?): result() would rethrow its exception
+// try: --divisor 5
+// expect: result() = 16, exception() = none
 #include <cf/cf.hpp>
 
 #include <cstdio>

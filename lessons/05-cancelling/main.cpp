@@ -8,6 +8,11 @@
 // expect: call 2 (queued):  left alone
 // expect: call 1: result() raised CancelledError
 // expect: calls that ran: 0 2 4
+//
+// The README's experiment:
+// try: --queued 9
+// expect: call 9: result() raised CancelledError
+// expect: calls that ran: 0 2 4 6 8
 #include <cf/cf.hpp>
 
 #include <cstdio>

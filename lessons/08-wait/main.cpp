@@ -6,6 +6,12 @@
 // expect: FIRST_COMPLETED: 1 done, 2 not done; the answer came from replica 2
 // expect: FIRST_EXCEPTION: 1 done, 4 not done; job 2 raised: disk full
 // expect: ALL_COMPLETED: 5 done, 0 not done
+//
+// The README's experiments:
+// try: --fail 0
+// expect: FIRST_EXCEPTION: 5 done, 0 not done (after 0.2
+// try: --fail 5
+// expect: FIRST_EXCEPTION: 1 done, 4 not done; job 5 raised: disk full
 #include <cf/cf.hpp>
 
 #include <chrono>

@@ -6,8 +6,16 @@
 // expect: the pool survived; done() = true
 // expect: exception() returned std::invalid_argument: not a number: "12x"
 // expect: result() rethrew std::invalid_argument: not a number: "12x"
-// expect: map: 1 2 then std::invalid_argument at item 3; got 2 of 5 results
+// expect: map: 1 2, then std::invalid_argument at item 3; got 2 of 5 results
 // expect: submit: 4 of 5 results, 1 failure
+//
+// The README's experiments:
+// try: --bad 1
+// expect: map: std::invalid_argument at item 1, before any result; got 0 of 5 results
+// expect: submit: 4 of 5 results, 1 failure
+// try: --bad 0
+// expect: map: 1 2 3 4 5, no failure; got 5 of 5 results
+// expect: submit: 5 of 5 results, 0 failures
 #include <cf/cf.hpp>
 
 #include <cstdio>
@@ -46,18 +54,19 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> inputs{"1", "2", "3", "4", "5"};
   if (bad > 0) inputs[bad - 1] += "x";
-  int received = 0;
-  std::printf("map:");
+  std::string received;  // the values map delivered before it stopped
+  int count = 0;
+  std::string ending = ", no failure";
   try {
     for (int value : pool.map(parse, inputs)) {  // 4. map rethrows at the failing position and stops
-      std::printf(" %d", value);
-      ++received;
+      received += " " + std::to_string(value);
+      ++count;
     }
-    std::printf(" (no failure)");
   } catch (const std::invalid_argument&) {
-    std::printf(" then std::invalid_argument at item %d", received + 1);
+    ending = (count == 0 ? " std::invalid_argument at item 1, before any result"
+                         : ", then std::invalid_argument at item " + std::to_string(count + 1));
   }
-  std::printf("; got %d of 5 results\n", received);
+  std::printf("map:%s%s; got %d of 5 results\n", received.c_str(), ending.c_str(), count);
 
   std::vector<cf::Future<int>> futures;  // 5. with submit, every future has its own outcome
   for (const auto& text : inputs) futures.push_back(pool.submit(parse, text));

@@ -7,6 +7,17 @@
 // expect: result() once the gate opens: slow answer
 // expect: as_completed(timeout): quick 1, quick 2, then TimeoutError: 1 (of 3) futures unfinished
 // expect: map(timeout): 1 4, then TimeoutError; calls that ran: 3 of 5
+// expect: result(timeout) in a loop over 3 held calls: 3 TimeoutErrors, and the loop waited 3 x 100 ms: OK
+// expect: wait(calls, timeout): 3 not done, one wait of 100 ms: OK
+//
+// The README's experiments:
+// try: --timeout-ms 500
+// expect: map(timeout): 1 4, then TimeoutError; calls that ran: 3 of 5
+// expect: the loop waited 3 x 500 ms: OK
+// try: --timeout-ms 0
+// expect: result(timeout): TimeoutError; the call is still running: true
+// expect: the loop waited 3 x 0 ms: OK
+// expect: wait(calls, timeout): 3 not done, one wait of 0 ms: OK
 #include <cf/cf.hpp>
 
 #include <atomic>
@@ -76,4 +87,34 @@ int main(int argc, char** argv) {
   gate3.set_value();
   pool.shutdown();  // wait for the held call, so `ran` is final
   std::printf("; calls that ran: %d of 5\n", ran.load());
+
+  // 4. A timeout per result() in a loop limits each wait, not each call and not the batch: over
+  // three held calls the loop waits three times. wait() (or as_completed) takes one deadline.
+  std::promise<void> gate4;
+  auto held = gate4.get_future().share();
+  cf::ThreadPoolExecutor three(3);
+  std::vector<cf::Future<void>> calls;
+  for (int n = 0; n < 3; ++n) calls.push_back(three.submit([held] { held.wait(); }));
+  const double limit = std::chrono::duration<double>(timeout).count();
+  int timeouts = 0;
+  stopwatch.restart();
+  for (const auto& f : calls) {
+    try {
+      f.result(timeout);
+    } catch (const cf::TimeoutError&) {
+      ++timeouts;
+    }
+  }
+  const double looped = stopwatch.seconds();
+  std::printf(
+      "result(timeout) in a loop over 3 held calls: %d TimeoutErrors, and the loop waited 3 x %lld ms: %s"
+      " (%.2f s)\n",
+      timeouts, static_cast<long long>(timeout.count()), lessons::verdict(looped >= 3 * limit), looped);
+  stopwatch.restart();
+  const std::size_t not_done = cf::wait(calls, timeout).not_done.size();
+  const double waited = stopwatch.seconds();
+  std::printf("wait(calls, timeout): %zu not done, one wait of %lld ms: %s (%.2f s)\n", not_done,
+              static_cast<long long>(timeout.count()), lessons::verdict(waited >= limit && waited < 2 * limit + 0.1),
+              waited);
+  gate4.set_value();
 }

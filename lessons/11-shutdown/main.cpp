@@ -6,9 +6,18 @@
 // expect: shutdown(wait=false) returned while 4 calls were still unfinished
 // expect: submit() after shutdown threw ShutdownError: cannot schedule new futures after shutdown
 // expect: the scope ended after the pool finished all 4 calls
-// expect: cancel_futures=true: 3 queued calls cancelled, 1 running call finished
+// expect: cancel_futures=true: 3 queued calls cancelled, 0 ran; the running call finished
+//
+// The README's experiments:
+// try: --cancel-futures 0
+// expect: cancel_futures=false: 0 queued calls cancelled, 3 ran; the running call finished
+// try: --calls 10
+// expect: shutdown(wait=false) returned while 10 calls were still unfinished
+// expect: the scope ended after the pool finished all 10 calls
+// expect: cancel_futures=true: 9 queued calls cancelled, 0 ran; the running call finished
 #include <cf/cf.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <latch>
@@ -51,14 +60,16 @@ int main(int argc, char** argv) {
     started.count_down();
     opened.wait();
   });
+  std::atomic<int> queued_ran{0};
   std::vector<cf::Future<void>> queued;
-  for (int n = 1; n < calls; ++n) queued.push_back(pool.submit([] {}));
+  for (int n = 1; n < calls; ++n) queued.push_back(pool.submit([&queued_ran] { ++queued_ran; }));
   started.wait();
   pool.shutdown(/*wait=*/false, cancel_futures);
   gate.set_value();
   pool.shutdown();  // wait=true: the running call finishes; a second shutdown is harmless
   int cancelled = 0;
   for (const auto& f : queued) cancelled += f.cancelled() ? 1 : 0;
-  std::printf("cancel_futures=%s: %d queued calls cancelled, %d running call finished\n",
-              cancel_futures ? "true" : "false", cancelled, running.done() && !running.cancelled() ? 1 : 0);
+  std::printf("cancel_futures=%s: %d queued calls cancelled, %d ran; the running call %s\n",
+              cancel_futures ? "true" : "false", cancelled, queued_ran.load(),
+              running.done() && !running.cancelled() ? "finished" : "did not finish");
 }

@@ -6,6 +6,17 @@
 // expect: order 1: ok after 3 attempts (waited 20 + 40 ms): shipped
 // expect: order 2: ok after 3 attempts (waited 20 + 40 ms): shipped
 // expect: order 3: gave up after 4 attempts (waited 20 + 40 + 80 ms): service unavailable
+//
+// The README's experiments:
+// try: --failures 0
+// expect: order 1: ok after 1 attempt (waited 0 ms): shipped
+// expect: order 2: ok after 1 attempt (waited 0 ms): shipped
+// try: --failures 4 --attempts 4
+// expect: order 1: gave up after 4 attempts (waited 20 + 40 + 80 ms): service unavailable
+// expect: order 2: gave up after 4 attempts (waited 20 + 40 + 80 ms): service unavailable
+// try: --attempts 8
+// expect: order 1: ok after 3 attempts (waited 20 + 40 ms): shipped
+// expect: order 3: gave up after 8 attempts (waited 20 + 40 + 80 + 160 + 320 + 640 + 1280 ms)
 #include <cf/cf.hpp>
 
 #include <chrono>

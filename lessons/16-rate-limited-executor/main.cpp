@@ -7,6 +7,14 @@
 // expect: start 1 at
 // expect: start 10 at
 // expect: start k came no sooner than (k - 1) / rate seconds: OK
+//
+// The README's experiments:
+// try: --rate 5
+// expect: start 10 at
+// expect: start k came no sooner than (k - 1) / rate seconds: OK (10 calls, at most 5 per second
+// try: --rate 1000 --calls 50
+// expect: start 50 at
+// expect: start k came no sooner than (k - 1) / rate seconds: OK (50 calls, at most 1000 per second
 #include <cf/cf.hpp>
 
 #include <algorithm>

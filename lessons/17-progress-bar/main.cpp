@@ -4,6 +4,14 @@
 // Checked by ctest, in this order:
 // expect: 20/20 100%
 // expect: 20 calls: 18 ok, 2 failed: call 7, call 14
+//
+// The README's experiments:
+// try: --calls 200 --workers 16
+// expect: 200/200 100%  28 failed
+// expect: 200 calls: 172 ok, 28 failed: call 7, call 14, call 21
+// try: --workers 1
+// expect: 10/20  50%  1 failed
+// expect: 20 calls: 18 ok, 2 failed: call 7, call 14
 #include <cf/cf.hpp>
 
 #include <algorithm>

@@ -11,14 +11,29 @@
 // expect: failed /page/4: HTTP 503
 // expect: failed /page/7: no valid answer (Read)
 // expect: failed /page/9: HTTP 503
+//
+// The README's experiments:
+// try: --seed 7
+// expect: hashed 12 files; tree digest 31a1809f7b8996f2
+// expect: scraped 12 of 16 pages
+// try: --seed 5
+// expect: scraped 8 of 16 pages
+// try: --workers 1
+// expect: hashed 12 files; tree digest 31a1809f7b8996f2
+// expect: scraped 13 of 16 pages
+// try: --missing 4
+// expect: 86644232cc992b5a  docs/file00.txt
+// expect: hashing stopped at docs/file09.txt: cannot read it (No such file or directory)
+// expect: scraped 13 of 16 pages
 #include <httplib.h>
 #include <cf/cf.hpp>
 #include <workbook/mock_server.hpp>
 
 #include <algorithm>
-#include <chrono>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -30,11 +45,9 @@
 #include <vector>
 
 #include "common/knobs.hpp"
+#include "setup.hpp"  // the tree to hash and the website to scrape
 
 namespace fs = std::filesystem;
-
-constexpr int kFiles = 12;
-constexpr int kPages = 16;
 
 // FNV-1a, 64 bits: xor in each byte, multiply by a prime. Pass `hash` to continue a digest.
 std::uint64_t fnv1a(std::string_view bytes, std::uint64_t hash = 14695981039346656037ull) {
@@ -42,22 +55,10 @@ std::uint64_t fnv1a(std::string_view bytes, std::uint64_t hash = 146959810393466
   return hash;
 }
 
-std::uint64_t hash_file(const fs::path& file) {
+std::uint64_t hash_file(const fs::path& file) {  // an unreadable file is an error, not an empty file
   std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read it (" + std::string(std::strerror(errno)) + ")");
   return fnv1a(std::string(std::istreambuf_iterator<char>(in), {}));
-}
-
-// The tree to hash: 12 files of 100 to 1200 lines in docs/, src/ and src/lib/.
-void make_tree(const fs::path& root) {
-  const char* folders[] = {"docs", "src", "src/lib"};
-  for (int i = 0; i < kFiles; ++i) {
-    char name[16];
-    std::snprintf(name, sizeof name, "file%02d.txt", i);
-    const fs::path file = root / folders[i % 3] / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    for (int line = 1; line <= 100 * (i + 1); ++line) out << "line " << line << " of file " << i << "\n";
-  }
 }
 
 // Downloads a page and returns its <title>; throws unless the answer is 200 OK with a title.
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   lessons::Knobs knobs(argc, argv);
   const int workers = knobs.integer("workers", 4, 1, 64, "threads in the pool");
   const int seed = knobs.integer("seed", 42, 0, 1000000, "seed of the website's random failures");
+  const int missing = knobs.integer("missing", 0, 0, kFiles, "which file (in sorted order) to delete before hashing");
   knobs.done();
   cf::ThreadPoolExecutor pool(workers);
 
@@ -87,26 +89,24 @@ int main(int argc, char** argv) {
     if (entry.is_regular_file()) files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());  // the walk's order is unspecified; sorted, the output is comparable
+  if (missing > 0) fs::remove(files.at(missing - 1));  // gone between the listing and the hashing
   std::uint64_t tree_digest = fnv1a("");
   auto file = files.begin();
-  for (std::uint64_t digest : pool.map(hash_file, files)) {
-    const std::string name = (file++)->lexically_relative(root).string();
-    std::printf("%016llx  %s\n", static_cast<unsigned long long>(digest), name.c_str());
-    tree_digest = fnv1a(name + ":" + std::to_string(digest), tree_digest);  // changes if any file does
+  try {
+    for (std::uint64_t digest : pool.map(hash_file, files)) {
+      const std::string name = (file++)->lexically_relative(root).string();
+      std::printf("%016llx  %s\n", static_cast<unsigned long long>(digest), name.c_str());
+      tree_digest = fnv1a(name + ":" + std::to_string(digest), tree_digest);  // changes if any file does
+    }
+    std::printf("hashed %zu files; tree digest %016llx\n", files.size(), static_cast<unsigned long long>(tree_digest));
+  } catch (const std::runtime_error& e) {  // map stops at the first failure (lesson 9): no digest of the tree
+    std::printf("hashing stopped at %s: %s\n", file->lexically_relative(root).string().c_str(), e.what());
   }
-  std::printf("hashed %zu files; tree digest %016llx\n", files.size(), static_cast<unsigned long long>(tree_digest));
   fs::remove_all(root);
 
   // 2. Scrape a website whose pages fail at random: submit every page, handle each as it arrives.
   workbook::mock::Server site;
-  std::mt19937 generator(seed);  // the standard fixes mt19937's sequence, so every machine fails the same pages
-  for (int n = 1; n <= kPages; ++n) {
-    const unsigned roll = generator() % 100;  // 0..14: the connection drops; 15..24: 503; else the page
-    site.on("/page/" + std::to_string(n), {.status = roll >= 15 && roll < 25 ? 503 : 200,
-                                           .body = "<title>Article " + std::to_string(n) + "</title>",
-                                           .delay = std::chrono::milliseconds(20 + generator() % 80),
-                                           .drop_connection = roll < 15});
-  }
+  script_site(site, seed);
   std::map<cf::Future<std::string>, int> page_of;
   for (int n = 1; n <= kPages; ++n) {
     page_of.emplace(pool.submit(scrape_title, site.url(""), "/page/" + std::to_string(n)), n);

@@ -8,6 +8,11 @@
 // expect: submit-then-result() in a loop ran one call at a time: OK
 // expect: forgotten: 3 calls submitted, nothing reported
 // expect: collected: call 2 failed: quota exceeded
+//
+// The README's experiment:
+// try: --workers 2
+// expect: no deadlock with 2 workers: 42
+// expect: fixed: inner work on its own pool: 42
 #include <cf/cf.hpp>
 
 #include <chrono>

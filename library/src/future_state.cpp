@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "cf/detail/trace_hooks.hpp"
 #include "cf/detail/work_item.hpp"
 #include "cf/exceptions.hpp"
 #include "cf/future.hpp"
@@ -53,7 +54,10 @@ bool StateBase::try_start() noexcept {
   std::uint32_t word = word_.load(std::memory_order_relaxed);
   while (status_of(word) == Status::Pending) {
     const std::uint32_t running = (word & ~kStatusMask) | static_cast<std::uint32_t>(Status::Running);
-    if (word_.compare_exchange_weak(word, running, std::memory_order_acq_rel, std::memory_order_relaxed)) return true;
+    if (word_.compare_exchange_weak(word, running, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      trace::detail::note(this, trace::EventKind::Started);
+      return true;
+    }
   }
   return false;
 }
@@ -96,6 +100,13 @@ bool StateBase::cancel() {
 void StateBase::publish() { finish(Status::Finished); }
 
 void StateBase::finish(Status final_status) {
+  // Recorded before waiters wake: a trace stopped right after a wait still holds this end.
+  if (trace::detail::recording_now.load(std::memory_order_relaxed)) [[unlikely]] {
+    const bool failed = final_status == Status::Finished && error_ != nullptr;
+    trace::detail::record(this, final_status == Status::Cancelled ? trace::EventKind::Cancelled
+                                : failed                          ? trace::EventKind::Failed
+                                                                  : trace::EventKind::Finished);
+  }
   // Release: the value or exception written while Completing becomes visible with the status.
   const std::uint32_t old = word_.exchange(static_cast<std::uint32_t>(final_status), std::memory_order_acq_rel);
   if (old & kSleepersBit) futex_wake_all(word_);

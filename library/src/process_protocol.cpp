@@ -1,17 +1,10 @@
 #include "process_protocol.hpp"
 
-#include <cxxabi.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstring>
-#include <new>
 #include <optional>
-#include <stdexcept>
-#include <typeinfo>
-#include <variant>
 
-#include "cf/detail/future_state.hpp"
 #include "cf/exceptions.hpp"
 
 namespace cf::detail {
@@ -68,119 +61,6 @@ std::optional<Frame> InboundBuffer::next_frame() {
 void UniqueFd::reset(int fd) noexcept {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-}
-
-// ---- exceptions across processes ------------------------------------------------------------
-
-namespace {
-
-/// `error` thrown with `origin` nested in it: Python's exception with its _RemoteTraceback cause.
-template <class E>
-std::exception_ptr with_origin(E error, const RemoteError& origin) {
-  try {
-    throw origin;
-  } catch (...) {
-    try {
-      std::throw_with_nested(std::move(error));
-    } catch (...) {
-      return std::current_exception();
-    }
-  }
-}
-
-template <class E>
-std::exception_ptr rebuild_with_message(const std::string& message, const RemoteError& origin) {
-  return with_origin(E(message), origin);
-}
-template <class E>
-std::exception_ptr rebuild_default(const std::string&, const RemoteError& origin) {
-  return with_origin(E(), origin);
-}
-
-struct KnownException {
-  const std::type_info& type;
-  std::exception_ptr (*rebuild)(const std::string& message, const RemoteError& origin);
-};
-
-/// The types that come back as themselves; anything else comes back as a RemoteError. Both
-/// processes run the same executable, so an index into this table identifies a type.
-const std::array kKnownExceptions{
-    KnownException{typeid(std::exception), &rebuild_default<std::exception>},
-    KnownException{typeid(std::logic_error), &rebuild_with_message<std::logic_error>},
-    KnownException{typeid(std::invalid_argument), &rebuild_with_message<std::invalid_argument>},
-    KnownException{typeid(std::domain_error), &rebuild_with_message<std::domain_error>},
-    KnownException{typeid(std::length_error), &rebuild_with_message<std::length_error>},
-    KnownException{typeid(std::out_of_range), &rebuild_with_message<std::out_of_range>},
-    KnownException{typeid(std::runtime_error), &rebuild_with_message<std::runtime_error>},
-    KnownException{typeid(std::range_error), &rebuild_with_message<std::range_error>},
-    KnownException{typeid(std::overflow_error), &rebuild_with_message<std::overflow_error>},
-    KnownException{typeid(std::underflow_error), &rebuild_with_message<std::underflow_error>},
-    KnownException{typeid(std::bad_alloc), &rebuild_default<std::bad_alloc>},
-    KnownException{typeid(std::bad_array_new_length), &rebuild_default<std::bad_array_new_length>},
-    KnownException{typeid(std::bad_cast), &rebuild_default<std::bad_cast>},
-    KnownException{typeid(std::bad_typeid), &rebuild_default<std::bad_typeid>},
-    KnownException{typeid(std::bad_optional_access), &rebuild_default<std::bad_optional_access>},
-    KnownException{typeid(std::bad_variant_access), &rebuild_default<std::bad_variant_access>},
-    KnownException{typeid(std::bad_function_call), &rebuild_default<std::bad_function_call>},
-    KnownException{typeid(cf::Error), &rebuild_with_message<cf::Error>},
-    KnownException{typeid(cf::CodecError), &rebuild_with_message<cf::CodecError>},
-    KnownException{typeid(cf::TimeoutError), &rebuild_with_message<cf::TimeoutError>},
-    KnownException{typeid(cf::InvalidStateError), &rebuild_with_message<cf::InvalidStateError>},
-};
-
-constexpr std::uint8_t kUnknownType = 0xff;
-static_assert(kKnownExceptions.size() < kUnknownType);
-
-std::uint8_t index_of(const std::type_info& type) {
-  for (std::size_t i = 0; i < kKnownExceptions.size(); ++i) {
-    if (kKnownExceptions[i].type == type) return static_cast<std::uint8_t>(i);
-  }
-  return kUnknownType;
-}
-
-struct EncodedException {
-  std::uint8_t index;
-  std::string type_name;
-  std::string message;
-};
-
-EncodedException read_exception(Decoder& in) {
-  EncodedException e;
-  e.index = in.read<std::uint8_t>();
-  e.type_name = in.read<std::string>();
-  e.message = in.read<std::string>();
-  in.expect_end();
-  return e;
-}
-
-}  // namespace
-
-void encode_current_exception(Encoder& out) {
-  const std::type_info* type = abi::__cxa_current_exception_type();
-  std::uint8_t index = kUnknownType;
-  std::string message;
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    index = index_of(typeid(e));
-    message = e.what();
-  } catch (...) {  // not a std::exception: only its type name travels
-  }
-  out.write(index);
-  out.write(type ? demangle(type->name()) : std::string("unknown exception"));
-  out.write(message);
-}
-
-std::exception_ptr decode_exception(Decoder& in, int pid) {
-  EncodedException e = read_exception(in);
-  RemoteError origin(std::move(e.type_name), e.message, pid);
-  if (e.index < kKnownExceptions.size()) return kKnownExceptions[e.index].rebuild(e.message, origin);
-  return std::make_exception_ptr(std::move(origin));
-}
-
-std::string describe_exception(Decoder& in) {
-  const EncodedException e = read_exception(in);
-  return e.message.empty() ? e.type_name : e.type_name + ": " + e.message;
 }
 
 }  // namespace cf::detail

@@ -71,11 +71,13 @@ class InboundBuffer {
   std::size_t end_ = 0;    // end of the bytes read
 };
 
-/// Encodes the exception being handled (call inside a catch block): which known type it is,
-/// its type name and its message.
+// Exceptions across processes (remote_exception.cpp).
+
+/// Encodes the exception being handled (call inside a catch block): which standard type it is,
+/// its type name and its message, and for a registered type its name and Codec bytes.
 void encode_current_exception(Encoder& out);
-/// Rebuilds an exception encoded by a worker: a known standard type with a nested RemoteError,
-/// or a RemoteError; `pid` is the worker's.
+/// Rebuilds an exception encoded by a worker: a standard or registered type with a nested
+/// RemoteError, or a RemoteError; `pid` is the worker's.
 std::exception_ptr decode_exception(Decoder& in, int pid);
 /// "type: message" of an encoded exception, for logs.
 std::string describe_exception(Decoder& in);

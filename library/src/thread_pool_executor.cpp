@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cf/detail/futex.hpp"
+#include "cf/detail/trace_hooks.hpp"
 #include "cf/exceptions.hpp"
 #include "cf/log.hpp"
 #include "cf/thread_name.hpp"
@@ -44,6 +45,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       std::lock_guard lock(mutex_);
       if (broken_) throw BrokenThreadPool();
       if (shutdown_) throw ShutdownError();
+      trace::detail::note(&item->state(), trace::EventKind::Submitted);  // before a worker can start it
       queue_.push_back(std::move(item));
       queued_.store(queue_.size(), std::memory_order_relaxed);
       // Python's rule: start a thread only if no idle worker is left to take this item.

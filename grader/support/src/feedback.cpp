@@ -10,6 +10,7 @@ namespace workbook::grader {
 std::ostream& operator<<(std::ostream& out, const Feedback& feedback) {
   out << "Expected: " << feedback.expected << "\nGot:      " << feedback.got;
   if (!feedback.idea.empty()) out << "\nIdea:     " << feedback.idea;
+  if (!feedback.timeline.empty()) out << "\nTimeline: " << feedback.timeline;
   return out;
 }
 

@@ -34,6 +34,7 @@
 #include "grader/graded_test.hpp"
 #include "grader/monitor.hpp"
 #include "grader/protocol.hpp"
+#include "grader/timeline.hpp"
 #include "results_channel.hpp"
 #include "watchdog.hpp"
 
@@ -157,6 +158,7 @@ class ResultRecorder : public testing::EmptyTestEventListener {
     test_for_crash_report[std::min(name.size(), sizeof test_for_crash_report - 1)] = '\0';
     failures_.clear();
     results_channel().write({{"event", "start"}, {"test", name}});
+    start_test_timeline();
     watchdog_.arm(name);
   }
   void OnTestPartResult(const testing::TestPartResult& result) override {

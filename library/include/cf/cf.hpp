@@ -11,6 +11,8 @@
 #include "cf/log.hpp"
 #include "cf/map.hpp"
 #include "cf/process_pool_executor.hpp"
+#include "cf/remote_exception.hpp"
 #include "cf/thread_name.hpp"
 #include "cf/thread_pool_executor.hpp"
+#include "cf/trace.hpp"
 #include "cf/wait.hpp"

@@ -76,9 +76,10 @@ class CodecError : public Error {
   using Error::Error;
 };
 
-/// An exception raised in a worker process. Standard exception types come back as themselves,
-/// with a RemoteError nested in them (std::rethrow_if_nested) saying where they came from; any
-/// other type comes back as a RemoteError carrying the worker's type name, message and pid.
+/// An exception raised in a worker process. Standard exception types, and types registered
+/// with CF_REGISTER_EXCEPTION (cf/remote_exception.hpp), come back as themselves with a
+/// RemoteError nested in them (std::rethrow_if_nested) saying where they came from; any other
+/// type comes back as a RemoteError carrying the worker's type name, message and pid.
 class RemoteError : public Error {
  public:
   RemoteError(std::string type_name, std::string message, int pid)

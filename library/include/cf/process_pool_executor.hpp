@@ -27,9 +27,11 @@
 // pair per worker (a pipe in both directions).
 //
 // Failures:
-// - An exception thrown by a task is stored in its future: standard exception types come back as
-//   themselves, anything else as cf::RemoteError (type name, message, pid). An exception while
-//   encoding or decoding an argument or a result is a failure of that call only: the frame around
+// - An exception thrown by a task is stored in its future: standard exception types and types
+//   registered with CF_REGISTER_EXCEPTION come back as themselves, with a cf::RemoteError nested
+//   in them saying which worker raised them; anything else as cf::RemoteError (type name,
+//   message, pid). See cf/remote_exception.hpp. An exception while encoding or decoding an
+//   argument, a result or a registered exception is a failure of that call only: the frame around
 //   it is intact, so the pool stays usable (CPython breaks the pool when unpickling fails).
 // - A worker that dies (killed, crashed, exit() in a task), or sends a corrupt frame, breaks the
 //   pool: every pending and running future fails with BrokenProcessPool, later submits throw it.
@@ -80,9 +82,11 @@
 #include <vector>
 
 #include "cf/codec.hpp"
+#include "cf/detail/concat.hpp"
 #include "cf/detail/process_task.hpp"
 #include "cf/future.hpp"
 #include "cf/map.hpp"
+#include "cf/remote_exception.hpp"
 
 /// Registers a function as a process-pool task, at namespace scope next to its definition:
 /// CF_REGISTER_TASK(square); The worker finds it by this name. Checks its signature at compile time.
@@ -91,9 +95,6 @@
 #define CF_REGISTER_TASK(fn)                                                              \
   [[maybe_unused]] static const bool CF_DETAIL_CONCAT(cf_registered_task_, __COUNTER__) = \
       ::cf::detail::register_task<&fn>(#fn)
-
-#define CF_DETAIL_CONCAT_IMPL(a, b) a##b
-#define CF_DETAIL_CONCAT(a, b) CF_DETAIL_CONCAT_IMPL(a, b)
 
 namespace cf {
 

@@ -1,6 +1,7 @@
 // Programs that must not compile: each CF_ERROR_CASE_* misuses the process pool, and ctest checks
 // that the compiler's message says what is wrong (Python would raise PicklingError at run time).
 #include <cf/cf.hpp>
+#include <stdexcept>
 #include <string_view>
 
 struct NotEncodable {};
@@ -22,7 +23,7 @@ void misuse(cf::ProcessPoolExecutor& pool) {
   pool.submit(takes_mutable_reference, x);
 #elif defined(CF_ERROR_CASE_View)
   pool.submit(takes_view, "text");
-#elif defined(CF_ERROR_CASE_RegisterLambda)
+#else  // the cases below misuse a registration
   (void)pool;
 #endif
 }
@@ -30,4 +31,16 @@ void misuse(cf::ProcessPoolExecutor& pool) {
 #if defined(CF_ERROR_CASE_RegisterLambda)
 inline auto lambda = [](int x) { return x; };
 CF_REGISTER_TASK(lambda);
+#elif defined(CF_ERROR_CASE_RegisterExceptionWithoutCodec)
+struct NoCodecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+CF_REGISTER_EXCEPTION(NoCodecError);
+#elif defined(CF_ERROR_CASE_RegisterFinalException)
+struct FinalError final : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+template <>
+struct cf::Codec<FinalError> : cf::MessageCodec<FinalError> {};
+CF_REGISTER_EXCEPTION(FinalError);
 #endif

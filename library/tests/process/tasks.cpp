@@ -85,6 +85,11 @@ int throw_named(std::string kind, std::string message) {
   if (kind == "bad_alloc") throw std::bad_alloc();
   if (kind == "codec_error") throw cf::CodecError(message);
   if (kind == "custom") throw CustomError(message);
+  if (kind == "http") throw HttpError(503, message);
+  if (kind == "not_found") throw NotFound(message);
+  if (kind == "teapot") throw Teapot(message);
+  if (kind == "undecodable") throw UndecodableError(message);
+  if (kind == "unencodable") throw UnencodableError(message);
   if (kind == "int") throw 7;
   return 0;
 }
@@ -184,6 +189,11 @@ CF_REGISTER_TASK(crash_with);
 CF_REGISTER_TASK(set_greeting);
 CF_REGISTER_TASK(fail_to_initialize);
 CF_REGISTER_TASK(greeting_for);
+
+CF_REGISTER_EXCEPTION(HttpError);
+CF_REGISTER_EXCEPTION(NotFound);
+CF_REGISTER_EXCEPTION(UndecodableError);
+CF_REGISTER_EXCEPTION(UnencodableError);
 
 }  // namespace cf_test
 

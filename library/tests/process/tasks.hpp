@@ -32,8 +32,43 @@ class Celsius {
   double degrees_;
 };
 
-/// Not a std::exception subclass of a known type: comes back as cf::RemoteError.
+/// Not a std::exception subclass of a known type, and not registered: comes back as cf::RemoteError.
 class CustomError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An exception with a field of its own, registered with CF_REGISTER_EXCEPTION: comes back as
+/// itself, status included (its Codec is hand-written, below).
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const noexcept { return status_; }
+
+ private:
+  int status_;
+};
+
+/// Registered too, through cf::MessageCodec: caught as HttpError, it is still a NotFound.
+class NotFound : public HttpError {
+ public:
+  explicit NotFound(const std::string& message) : HttpError(404, message) {}
+};
+
+/// Derived from a registered type but not registered itself: comes back as cf::RemoteError.
+class Teapot : public HttpError {
+ public:
+  explicit Teapot(const std::string& message) : HttpError(418, message) {}
+};
+
+/// Registered, but its Codec's decode throws: the parent cannot rebuild it.
+class UndecodableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Registered, but its Codec's encode throws: the worker cannot send it.
+class UnencodableError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -65,7 +100,8 @@ int wait_at_gate(std::string gate, int value);
 /// Waits at the gate, then dies of SIGSEGV.
 int crash_after_gate(std::string gate);
 
-/// Throws the exception named by `kind` ("runtime_error", "invalid_argument", ..., "custom", "int").
+/// Throws the exception named by `kind` ("runtime_error", "invalid_argument", ..., "custom", "int",
+/// "http" (status 503), "not_found", "teapot", "undecodable", "unencodable").
 int throw_named(std::string kind, std::string message);
 
 // The crash matrix (cf-semantics.md, section J).
@@ -112,6 +148,35 @@ template <>
 struct cf::Codec<cf_test::Celsius> {
   static void encode(cf::Encoder& out, const cf_test::Celsius& c) { out.write(c.degrees()); }
   static cf_test::Celsius decode(cf::Decoder& in) { return cf_test::Celsius(in.read<double>()); }
+};
+
+template <>
+struct cf::Codec<cf_test::HttpError> {
+  static void encode(cf::Encoder& out, const cf_test::HttpError& e) {
+    out.write(e.status());
+    out.write(std::string(e.what()));
+  }
+  static cf_test::HttpError decode(cf::Decoder& in) {
+    const int status = in.read<int>();
+    return cf_test::HttpError(status, in.read<std::string>());
+  }
+};
+
+template <>
+struct cf::Codec<cf_test::NotFound> : cf::MessageCodec<cf_test::NotFound> {};
+
+template <>
+struct cf::Codec<cf_test::UndecodableError> {
+  static void encode(cf::Encoder& out, const cf_test::UndecodableError& e) { out.write(std::string(e.what())); }
+  static cf_test::UndecodableError decode(cf::Decoder&) { throw std::runtime_error("decoding refused on purpose"); }
+};
+
+template <>
+struct cf::Codec<cf_test::UnencodableError> {
+  static void encode(cf::Encoder&, const cf_test::UnencodableError&) {
+    throw std::runtime_error("encoding refused on purpose");
+  }
+  static cf_test::UnencodableError decode(cf::Decoder& in) { return cf_test::UnencodableError(in.read<std::string>()); }
 };
 
 template <>

@@ -18,9 +18,11 @@ struct Feedback {
   std::string expected;
   std::string got;
   std::string idea;
+  std::string timeline;  // how the learner's calls ran (Timeline::report), for concurrency checks
 };
 
-/// Prints "Expected: ...\nGot:      ...\nIdea:     ..." (the runner recognises these labels).
+/// Prints "Expected: ...\nGot:      ...\nIdea:     ...\nTimeline: ..." (the runner recognises
+/// these labels).
 std::ostream& operator<<(std::ostream& out, const Feedback& feedback);
 
 /// A string as C++ source would spell it (like Python's repr): control characters escaped
