@@ -6,17 +6,24 @@
 // expect: result: cup 1
 // expect: result: cup 5
 // expect: wall time matches 2 rounds of 0.10 s: OK
+// expect: timeline (one row per worker
+// expect: e  cup 5: submitted
+// expect: most calls running at once: 3, one per worker: OK
 //
 // The README's experiments:
 // try: --workers 1
 // expect: wall time matches 5 rounds of 0.10 s: OK
+// expect: most calls running at once: 1, one per worker: OK
 // try: --workers 5
 // expect: wall time matches 1 round of 0.10 s: OK
+// expect: most calls running at once: 5, one per worker: OK
 // try: --calls 20 --workers 4
 // expect: result: cup 20
 // expect: wall time matches 5 rounds of 0.10 s: OK
+// expect: most calls running at once: 4, one per worker: OK
 #include <cf/cf.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -24,6 +31,7 @@
 #include <vector>
 
 #include "common/knobs.hpp"
+#include "common/timeline.hpp"
 #include "common/timing.hpp"
 
 using namespace std::chrono_literals;
@@ -41,12 +49,16 @@ int main(int argc, char** argv) {
   const int calls = knobs.integer("calls", 5, 1, 200, "calls to submit");
   knobs.done();
 
+  lessons::Timeline timeline;  // records which worker runs which call, and when
   lessons::Stopwatch stopwatch;
   {
     cf::ThreadPoolExecutor pool(workers);  // 1. Python: with ThreadPoolExecutor(workers) as pool:
 
     std::vector<cf::Future<std::string>> futures;  // 2. submit() returns at once
-    for (int cup = 1; cup <= calls; ++cup) futures.push_back(pool.submit(brew, cup));
+    for (int cup = 1; cup <= calls; ++cup) {
+      futures.push_back(pool.submit(brew, cup));
+      cf::trace::name(futures.back(), "cup " + std::to_string(cup));
+    }
     std::printf("submitted %d calls in %.3f s; submit does not wait\n", calls, stopwatch.seconds());
 
     for (const auto& future : futures) {  // 3. result() waits for each value in turn
@@ -64,4 +76,8 @@ int main(int argc, char** argv) {
   std::printf("wall time matches %d round%s of %.2f s: %s (%.2f s for %d calls on %d workers; one by one: %.2f s)\n",
               rounds, rounds == 1 ? "" : "s", brew_seconds, lessons::verdict(matches), elapsed, calls, workers,
               calls * brew_seconds);
+
+  const int most = cf::trace::most_running_at_once(timeline.show());
+  std::printf("most calls running at once: %d, one per worker: %s\n", most,
+              lessons::verdict(most == std::min(workers, calls)));
 }

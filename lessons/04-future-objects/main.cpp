@@ -3,11 +3,13 @@
 // state below is printed for certain, not by luck of timing.
 //
 // Checked by ctest, in this order:
-// expect: queued:   done=false running=false cancelled=false
-// expect: running:  done=false running=true cancelled=false
-// expect: finished: done=true running=false cancelled=false
+// expect: PENDING --> RUNNING --> FINISHED
+// expect: queued:    PENDING                          done=false running=false cancelled=false
+// expect: running:   PENDING -> RUNNING               done=false running=true  cancelled=false
+// expect: cancelled: PENDING -> CANCELLED             done=true  running=false cancelled=true
+// expect: finished:  PENDING -> RUNNING -> FINISHED   done=true  running=false cancelled=false
 // expect: result() = 42, exception() = none
-// expect: failed:   done=true running=false cancelled=false
+// expect: failed:    PENDING -> RUNNING -> FINISHED   done=true  running=false cancelled=false
 // expect: exception() holds std::domain_error: division by zero
 // expect: result() rethrew std::domain_error: division by zero
 //
@@ -31,9 +33,23 @@ int divide(int a, int b) {
   return a / b;
 }
 
+constexpr const char* kStates = R"(A future's states:
+  PENDING --> RUNNING --> FINISHED (with a value, or an exception)
+     |
+     +-- cancel() --> CANCELLED
+)";
+
+// The future's way through the diagram so far, worked out from the three queries that never block.
+const char* path(const cf::AnyFuture& f) {
+  if (f.cancelled()) return "PENDING -> CANCELLED";
+  if (f.done()) return "PENDING -> RUNNING -> FINISHED";
+  return f.running() ? "PENDING -> RUNNING" : "PENDING";
+}
+
 void show(const char* label, const cf::AnyFuture& f) {
-  std::printf("%-9s done=%s running=%s cancelled=%s   %s\n", label, f.done() ? "true" : "false",
-              f.running() ? "true" : "false", f.cancelled() ? "true" : "false", f.repr().c_str());
+  const auto word = [](bool b) { return b ? "true" : "false"; };
+  std::printf("%-10s %-32s done=%-5s running=%-5s cancelled=%s\n%-10s %s\n", label, path(f), word(f.done()),
+              word(f.running()), word(f.cancelled()), "", f.repr().c_str());
 }
 
 int main(int argc, char** argv) {
@@ -50,9 +66,13 @@ int main(int argc, char** argv) {
   });
   auto second = pool.submit(divide, 84, divisor);
 
+  std::printf("%s", kStates);
   started.wait();  // 1. the first call is now running and holds the only worker
   show("queued:", second);
   show("running:", first);
+  auto spare = pool.submit(divide, 1, 1);  // queued too; cancelling it is the diagram's other branch
+  spare.cancel();
+  show("cancelled:", spare);
   gate.set_value();    // 2. let the first call finish; the second one runs next
   second.exception();  // waits for the outcome without throwing it
   show("finished:", second);

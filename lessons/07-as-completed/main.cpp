@@ -3,15 +3,19 @@
 //
 // Checked by ctest, in this order:
 // expect: [1/6]
-// expect: [6/6]
+// expect: [6/6] page 1
 // expect: first result sooner with as_completed: OK
+// expect: timeline (one row per worker
+// expect: a  page 1: submitted
 //
 // The README's experiments:
 // try: --workers 1
+// expect: [1/6] page 1
 // expect: one worker runs call 1 first, so as_completed cannot get a result sooner: OK
 // try: --workers 3 --calls 12
 // expect: [12/12]
 // expect: first result sooner with as_completed: OK
+// expect: a  page 1: submitted
 #include <cf/cf.hpp>
 
 #include <chrono>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "common/knobs.hpp"
+#include "common/timeline.hpp"
 #include "common/timing.hpp"
 
 using namespace std::chrono_literals;
@@ -41,7 +46,10 @@ int main(int argc, char** argv) {
   cf::ThreadPoolExecutor pool(workers);
   auto submit_all = [&] {
     std::vector<cf::Future<std::string>> futures;
-    for (int n = 1; n <= calls; ++n) futures.push_back(pool.submit(fetch, n));
+    for (int n = 1; n <= calls; ++n) {
+      futures.push_back(pool.submit(fetch, n));
+      cf::trace::name(futures.back(), "page " + std::to_string(n));
+    }
     return futures;
   };
 
@@ -53,7 +61,8 @@ int main(int argc, char** argv) {
   }
   std::printf("in order: first result after %.2f s, all after %.2f s\n", in_order_first, stopwatch.seconds());
 
-  stopwatch.restart();  // 2. in completion order, with a [k/n] progress count
+  lessons::Timeline timeline;  // 2. in completion order, with a [k/n] progress count
+  stopwatch.restart();
   double completed_first = -1;
   int k = 0;
   for (const auto& future : cf::as_completed(submit_all())) {
@@ -68,4 +77,5 @@ int main(int argc, char** argv) {
     std::printf("first result sooner with as_completed: %s (%.2f s instead of %.2f s; expected under half)\n",
                 lessons::verdict(completed_first < in_order_first / 2), completed_first, in_order_first);
   }
+  timeline.show();
 }

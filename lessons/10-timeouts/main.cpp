@@ -5,6 +5,13 @@
 // Checked by ctest, in this order:
 // expect: result(timeout): TimeoutError; the call is still running: true
 // expect: result() once the gate opens: slow answer
+// expect: timeline (one row per worker
+// expect: waiter_0
+// expect: a  the slow call: submitted
+// expect: , finished
+// expect: b  slow.result(100 ms): submitted
+// expect: , failed
+// expect: on the timeline, the call finished after the wait had failed: OK
 // expect: as_completed(timeout): quick 1, quick 2, then TimeoutError: 1 (of 3) futures unfinished
 // expect: map(timeout): 1 4, then TimeoutError; calls that ran: 3 of 5
 // expect: result(timeout) in a loop over 3 held calls: 3 TimeoutErrors, and the loop waited 3 x 100 ms: OK
@@ -12,10 +19,13 @@
 //
 // The README's experiments:
 // try: --timeout-ms 500
+// expect: b  slow.result(500 ms): submitted
+// expect: on the timeline, the call finished after the wait had failed: OK
 // expect: map(timeout): 1 4, then TimeoutError; calls that ran: 3 of 5
 // expect: the loop waited 3 x 500 ms: OK
 // try: --timeout-ms 0
 // expect: result(timeout): TimeoutError; the call is still running: true
+// expect: on the timeline, the call finished after the wait had failed: OK
 // expect: the loop waited 3 x 0 ms: OK
 // expect: wait(calls, timeout): 3 not done, one wait of 0 ms: OK
 #include <cf/cf.hpp>
@@ -26,10 +36,14 @@
 #include <future>
 #include <latch>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/knobs.hpp"
+#include "common/timeline.hpp"
 #include "common/timing.hpp"
+
+using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
   lessons::Knobs knobs(argc, argv);
@@ -37,23 +51,38 @@ int main(int argc, char** argv) {
   knobs.done();
 
   cf::ThreadPoolExecutor pool(1);  // one worker: a call held at a gate blocks the ones behind it
+  lessons::Timeline timeline;      // 1. a held call, and a wait for it that times out
   std::latch started(1);
   std::promise<void> gate1;
   auto slow = pool.submit([&started, opened = gate1.get_future()] {
     started.count_down();
-    opened.wait();
+    opened.wait();                      // held until the wait below has given up,
+    std::this_thread::sleep_for(50ms);  // then the rest of its work
     return std::string("slow answer");
   });
   started.wait();
+  // The wait runs on a pool of its own only so that the timeline can draw it next to the call.
+  cf::ThreadPoolExecutor waiter(cf::ThreadPoolExecutor::Options{.max_workers = 1, .thread_name_prefix = "waiter"});
+  auto waiting = waiter.submit([&] { return slow.result(timeout); });
+  cf::trace::name(slow, "the slow call");
+  cf::trace::name(waiting, "slow.result(" + std::to_string(timeout.count()) + " ms)");
   lessons::Stopwatch stopwatch;
   try {
-    slow.result(timeout);  // 1.
+    waiting.result();
   } catch (const cf::TimeoutError&) {
     std::printf("result(timeout): TimeoutError; the call is still running: %s (waited %.2f s)\n",
                 slow.running() ? "true" : "false", stopwatch.seconds());
   }
   gate1.set_value();
   std::printf("result() once the gate opens: %s\n", slow.result().c_str());
+  const cf::trace::Trace trace = timeline.show();
+  std::chrono::nanoseconds gave_up{-1}, ended{-1};  // when the wait failed and when the call finished
+  for (const cf::trace::Event& event : trace.events) {
+    if (event.future == waiting.id() && event.kind == cf::trace::EventKind::Failed) gave_up = event.time;
+    if (event.future == slow.id() && event.kind == cf::trace::EventKind::Finished) ended = event.time;
+  }
+  std::printf("on the timeline, the call finished after the wait had failed: %s (%.1f ms later)\n",
+              lessons::verdict(gave_up.count() >= 0 && ended > gave_up), (ended - gave_up).count() / 1e6);
 
   std::promise<void> gate2;  // 2. two quick calls and one held at a gate
   auto quick = [](int n) { return "quick " + std::to_string(n); };

@@ -5,6 +5,8 @@
 // Checked by ctest, in this order:
 // expect: default max_workers here: min(32,
 // expect: more workers, less waiting: OK
+// expect: timeline (one row per worker
+// expect: at most 4 calls waited at once on 4 workers
 // expect: CPU-bound:
 // expect: measured:
 //
@@ -13,9 +15,11 @@
 // expect: I/O-bound: 64 calls that each wait 10 ms
 // expect: more workers, less waiting: OK
 // expect: 16 workers need 4 rounds for 64 calls
+// expect: at most 4 calls waited at once on 4 workers
 // try: --calls 4
 // expect: more workers, less waiting: OK
 // expect: 16 workers need 1 round for 4 calls
+// expect: at most 4 calls waited at once on 4 workers
 #include <cf/cf.hpp>
 
 #include <algorithm>
@@ -27,6 +31,7 @@
 #include <thread>
 
 #include "common/knobs.hpp"
+#include "common/timeline.hpp"
 #include "common/timing.hpp"
 
 // Seconds that `calls` calls of `task` take on a pool of `workers` threads: the best of
@@ -80,6 +85,10 @@ int main(int argc, char** argv) {
   const int rounds = (calls + 15) / 16;  // a worker waits for one call at a time
   std::printf("16 workers need %d round%s for %d calls: the best possible speed-up here is %dx\n", rounds,
               rounds == 1 ? "" : "s", calls, calls / rounds);
+  lessons::Timeline timeline;  // the 4-worker run once more, drawn
+  time_pool(4, calls, io);
+  const int at_once = cf::trace::most_running_at_once(timeline.show({.width = 48, .legend = false}));
+  std::printf("at most %d calls waited at once on 4 workers: each worker waits for one call at a time\n", at_once);
 
   const int chunks = 2 * cores;
   std::printf("CPU-bound: %d chunks of arithmetic (best of 3 runs)\n  workers wall time  speed-up\n", chunks);

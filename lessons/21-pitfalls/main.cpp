@@ -4,6 +4,12 @@
 //
 // Checked by ctest, in this order:
 // expect: deadlock: the outer task gave up waiting for the inner one (TimeoutError)
+// expect: timeline (one row per worker
+// expect: a  outer: waits for inner: submitted
+// expect: , failed
+// expect: inner: submitted by outer: submitted
+// expect: , cancelled
+// expect: (never ran)
 // expect: fixed: inner work on its own pool: 42
 // expect: submit-then-result() in a loop ran one call at a time: OK
 // expect: forgotten: 3 calls submitted, nothing reported
@@ -12,6 +18,11 @@
 // The README's experiment:
 // try: --workers 2
 // expect: no deadlock with 2 workers: 42
+// expect: a  outer: waits for inner: submitted
+// expect: , finished
+// expect: b  inner: submitted by outer: submitted
+// expect: , started
+// expect: , finished
 // expect: fixed: inner work on its own pool: 42
 #include <cf/cf.hpp>
 
@@ -22,6 +33,7 @@
 #include <vector>
 
 #include "common/knobs.hpp"
+#include "common/timeline.hpp"
 #include "common/timing.hpp"
 
 using namespace std::chrono_literals;
@@ -36,12 +48,24 @@ int main(int argc, char** argv) {
   {  // 1. The outer task holds the only worker while it waits for the inner one, which can only
      //    run on that same worker. Without the timeout this would hang forever.
     cf::ThreadPoolExecutor pool(workers);
-    auto outer = pool.submit([&pool] { return pool.submit(inner).result(200ms); });
+    lessons::Timeline timeline;
+    auto outer = pool.submit([&pool] {
+      auto queued = pool.submit(inner);
+      cf::trace::name(queued, "inner: submitted by outer");
+      try {
+        return queued.result(200ms);
+      } catch (const cf::TimeoutError&) {
+        queued.cancel();  // nobody waits for it any more
+        throw;
+      }
+    });
+    cf::trace::name(outer, "outer: waits for inner");
     try {
       std::printf("no deadlock with %d workers: %d\n", workers, outer.result());
     } catch (const cf::TimeoutError&) {
       std::printf("deadlock: the outer task gave up waiting for the inner one (TimeoutError)\n");
     }
+    timeline.show();
     cf::ThreadPoolExecutor inner_pool(1);  // the fix: nested work gets a pool of its own
     auto fixed = pool.submit([&inner_pool] { return inner_pool.submit(inner).result(); });
     std::printf("fixed: inner work on its own pool: %d\n", fixed.result());
