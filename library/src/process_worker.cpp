@@ -16,9 +16,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "cf/detail/trace_hooks.hpp"
 #include "cf/exceptions.hpp"
 #include "cf/process_pool_executor.hpp"
-#include "cf/trace.hpp"
 #include "process_protocol.hpp"
 
 namespace cf::detail {
@@ -231,9 +231,7 @@ bool run_worker_if_requested(int argc, char** argv) {
   detail::take_name_from(argv[0]);
   if (argc > 2) detail::die_with_parent(argv[2]);
   detail::worker_mode.store(true, std::memory_order_relaxed);
-  // A worker inherits CF_TRACE: the parent's trace is the parent's to write, not ours.
-  if (trace::recording()) trace::stop();
-  unsetenv("CF_TRACE");
+  trace::detail::leave_trace_to_parent();
   const int code = detail::serve_as_worker();
   if (code != 0) std::exit(code);
   return true;

@@ -23,10 +23,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// What is being recorded: a program's window (start() to stop()), the whole run (CF_TRACE),
+/// or both, each with its own origin of time, so that a program's own start() and stop() do not
+/// cut the whole run's trace short.
+struct Recording {
+  bool active = false;
+  Clock::time_point origin;
+  Trace trace;
+
+  void begin() {
+    active = true;
+    origin = Clock::now();
+    trace.events.clear();
+  }
+  void add(const Event& event, Clock::time_point now) {
+    if (!active) return;
+    trace.events.push_back(event);
+    trace.events.back().time = std::chrono::duration_cast<std::chrono::nanoseconds>(now - origin);
+  }
+};
+
 struct Recorder {
   std::mutex mutex;
-  Trace trace;
-  Clock::time_point origin;
+  Recording window;    // trace::start() .. trace::stop()
+  Recording whole_run; // CF_TRACE
 };
 
 /// Never destroyed: a worker thread may still record while static objects are destroyed at exit.
@@ -35,22 +55,35 @@ Recorder& recorder() {
   return *instance;
 }
 
+void update_recording_now(const Recorder& r) {
+  detail::recording_now.store(r.window.active || r.whole_run.active, std::memory_order_relaxed);
+}
+
 thread_local std::string worker_override;
 
 void append(const void* future, EventKind kind, std::string label) {
-  std::string thread = worker_override.empty() ? current_thread_name() : worker_override;
+  const Event event{future, kind, worker_override.empty() ? current_thread_name() : worker_override, {},
+                    std::move(label)};
   Recorder& r = recorder();
   std::lock_guard lock(r.mutex);
-  if (!detail::recording_now.load(std::memory_order_relaxed)) return;  // stop() came first
-  const auto time = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - r.origin);
-  r.trace.events.push_back(Event{future, kind, std::move(thread), time, std::move(label)});
+  const auto now = Clock::now();
+  r.window.add(event, now);
+  r.whole_run.add(event, now);
 }
 
-/// CF_TRACE=FILE or CF_TRACE=-: record the whole run, and write it out at exit.
+/// CF_TRACE=FILE or CF_TRACE=-: the whole run, written out at exit (not by a process pool's
+/// workers, which drop the variable: the file is the parent's).
 void write_trace_at_exit() {
   const char* target = std::getenv("CF_TRACE");
+  Trace trace;
+  {
+    Recorder& r = recorder();
+    std::lock_guard lock(r.mutex);
+    r.whole_run.active = false;
+    update_recording_now(r);
+    trace = std::move(r.whole_run.trace);
+  }
   if (target == nullptr) return;
-  const Trace trace = stop();
   if (std::string(target) == "-") {
     std::fputs(ascii_chart(trace).c_str(), stderr);
     return;
@@ -67,7 +100,12 @@ void write_trace_at_exit() {
 [[maybe_unused]] const bool recording_from_environment = [] {
   const char* target = std::getenv("CF_TRACE");
   if (target == nullptr || *target == '\0') return false;
-  start();
+  Recorder& r = recorder();
+  {
+    std::lock_guard lock(r.mutex);
+    r.whole_run.begin();
+    update_recording_now(r);
+  }
   std::atexit(write_trace_at_exit);
   return true;
 }();
@@ -77,27 +115,40 @@ void write_trace_at_exit() {
 void start() {
   Recorder& r = recorder();
   std::lock_guard lock(r.mutex);
-  r.trace.events.clear();
-  r.origin = Clock::now();
-  detail::recording_now.store(true, std::memory_order_relaxed);
+  r.window.begin();
+  update_recording_now(r);
 }
 
 Trace stop() {
   Recorder& r = recorder();
   std::lock_guard lock(r.mutex);
-  detail::recording_now.store(false, std::memory_order_relaxed);
-  return std::exchange(r.trace, Trace{});
+  r.window.active = false;
+  update_recording_now(r);
+  return std::exchange(r.window.trace, Trace{});
 }
 
-bool recording() noexcept { return detail::recording_now.load(std::memory_order_relaxed); }
+bool recording() noexcept {
+  Recorder& r = recorder();
+  std::lock_guard lock(r.mutex);
+  return r.window.active;
+}
 
 void name(const AnyFuture& future, std::string label) {
-  if (recording()) append(future.id(), EventKind::Named, std::move(label));
+  if (detail::recording_now.load(std::memory_order_relaxed)) append(future.id(), EventKind::Named, std::move(label));
 }
 
 namespace detail {
 
 void record(const void* future, EventKind kind) { append(future, kind, {}); }
+
+void leave_trace_to_parent() {
+  ::unsetenv("CF_TRACE");  // the exit writer finds no target
+  Recorder& r = recorder();
+  std::lock_guard lock(r.mutex);
+  r.window = Recording{};
+  r.whole_run = Recording{};
+  update_recording_now(r);
+}
 
 WorkerScope::WorkerScope(std::string worker) : previous_(std::exchange(worker_override, std::move(worker))) {}
 

@@ -92,11 +92,12 @@ std::string ascii_chart(const Trace& trace, ChartOptions options) {
     chart += fmt::format("{:<{}} |{}|\n", grouped.workers[r], name_width, rows[r]);
   }
   if (grouped.workers.empty()) chart += "(no call started)\n";
-  for (std::size_t i = 0; i < grouped.calls.size() && i < kMaxLegendLines; ++i) {
+  const std::size_t legend_lines = options.legend ? std::min(grouped.calls.size(), kMaxLegendLines) : 0;
+  for (std::size_t i = 0; i < legend_lines; ++i) {
     const char symbol = grouped.calls[i].started ? kSymbols[i % kSymbols.size()] : ' ';
     chart += fmt::format("{}  {}\n", symbol, describe(grouped.calls[i], unit));
   }
-  if (grouped.calls.size() > kMaxLegendLines) {
+  if (options.legend && grouped.calls.size() > kMaxLegendLines) {
     chart += fmt::format("... and {} more calls\n", grouped.calls.size() - kMaxLegendLines);
   }
   if (std::any_of(rows.begin(), rows.end(),

@@ -176,6 +176,14 @@ TEST(TraceMostRunningAtOnce, CountsCallsThatOverlap) {
   EXPECT_EQ(cf::trace::most_running_at_once({}), 0);
 }
 
+TEST(TraceAsciiChart, LeavesTheLegendOutWhenAsked) {
+  const std::string expected =
+      "time (ms)  0       10.0\n"
+      "w0        |aaaaa cccc  |\n"
+      "w1        | bbbbbbbbbb |\n";
+  EXPECT_EQ(cf::trace::ascii_chart(fixed_trace(), {.width = 12, .legend = false}), expected);
+}
+
 TEST(TraceAsciiChart, SaysSoWhenNothingWasRecorded) {
   EXPECT_EQ(cf::trace::ascii_chart({}), "cf::trace: no calls recorded\n");
 }

@@ -9,7 +9,8 @@
 //   std::ofstream("trace.json") << cf::trace::chrome_json(trace); // Perfetto, chrome://tracing
 //
 // Or without changing the program: CF_TRACE=FILE records from start-up and writes the Chrome
-// trace to FILE at exit; CF_TRACE=- prints the ASCII chart to stderr at exit.
+// trace to FILE at exit; CF_TRACE=- prints the ASCII chart to stderr at exit. The program's own
+// start() and stop() neither interrupt nor shorten that whole-run trace.
 //
 // Python has no such tool built in: there one adds logging with thread names and timestamps.
 #pragma once
@@ -46,7 +47,7 @@ struct Trace {
 void start();
 /// Stops recording and hands over what was recorded.
 Trace stop();
-/// Whether cf is recording now.
+/// Whether a start() .. stop() window is being recorded now.
 bool recording() noexcept;
 /// Names `future` in the trace ("read a.txt"); charts show the name instead of a number.
 void name(const AnyFuture& future, std::string label);
@@ -56,7 +57,8 @@ int most_running_at_once(const Trace& trace);
 
 /// Options for ascii_chart().
 struct ChartOptions {
-  int width = 60;  // columns of the time axis
+  int width = 60;      // columns of the time axis
+  bool legend = true;  // a line per call under the chart; leave it out when the calls are all alike
 };
 
 /// One row per worker, time across, each call drawn with its own letter while it runs; then one

@@ -22,6 +22,10 @@ inline void note(const void* future, EventKind kind) {
   }
 }
 
+/// Stops every recording in this process and drops CF_TRACE: a process pool's worker inherits the
+/// variable, but the trace file is its parent's to write.
+void leave_trace_to_parent();
+
 /// While it lives, events recorded on this thread name `worker` as their worker instead of the
 /// thread: a process pool's call starts on a parent thread but runs in a worker process.
 class WorkerScope {
