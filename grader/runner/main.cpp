@@ -14,6 +14,7 @@
 
 #include "grader/runner/grading.hpp"
 #include "grader/runner/report.hpp"
+#include "grader/runner/timeline.hpp"
 
 namespace grader = workbook::grader;
 
@@ -64,6 +65,16 @@ int check_at_most(const std::vector<grader::ExerciseResult>& results, int percen
   return print_check(fmt::format("it earns at most {}% of the points", percent), problems);
 }
 
+/// Writes the timeline file of each graded exercise into `dir` and says where.
+void write_timelines(const std::vector<grader::ExerciseResult>& results, const std::filesystem::path& dir) {
+  for (const auto& result : results) {
+    if (result.status != grader::ExerciseResult::Status::Graded) continue;
+    const std::filesystem::path file = dir / (result.exercise->name + ".json");
+    grader::write_timeline(result, file);
+    std::cout << '\n' << grader::timeline_written(result, std::filesystem::proximate(file).string());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,6 +84,7 @@ int main(int argc, char** argv) {
   bool solutions = false;
   long timeout = options.run.test_timeout.count();
   std::string json_file;
+  bool timelines = false;
   std::string color = "auto";
   bool expect_not_implemented = false;
   bool expect_full_score = false;
@@ -89,6 +101,9 @@ int main(int argc, char** argv) {
   app.add_option("-j,--jobs", options.run.jobs, "Tests to run at the same time")->capture_default_str();
   app.add_option("--timeout", timeout, "Seconds one test may run before it counts as hung")->capture_default_str();
   app.add_option("--json", json_file, "Also write the results as JSON to this file");
+  app.add_flag("--timeline", timelines,
+               "Also write what each test's futures did to BUILD-DIR/timelines/EXERCISE.json, for "
+               "https://ui.perfetto.dev or chrome://tracing");
   app.add_flag("--hints", style.all_hints, "Show every hint for the next exercise");
   app.add_option("--color", color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_option("--command", style.command, "How the report tells the learner to grade again")->capture_default_str();
@@ -105,6 +120,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (solutions) options.label = "solution";
+  options.run.timelines = timelines;
   options.run.test_timeout = std::chrono::seconds(timeout);
   style.color = color == "always" || (color == "auto" && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
   if (!expect_rejected.empty() && !expect_at_most) {  // a cap needs every test's result
@@ -118,17 +134,21 @@ int main(int argc, char** argv) {
     const auto manifest = grader::Manifest::load(options.source_dir / "workbook.json");
     const auto results = grader::grade(manifest, options);
     if (!json_file.empty()) std::ofstream(json_file) << grader::report_json(results).dump(2) << '\n';
+    int code = 0;
     if (expect_not_implemented) {
-      return print_check("every test fails with \"not implemented yet\"", grader::check_all_not_implemented(results));
-    }
-    if (expect_full_score) return print_check("every test passes", grader::check_full_score(results));
-    if (!expect_rejected.empty()) {
+      code = print_check("every test fails with \"not implemented yet\"", grader::check_all_not_implemented(results));
+    } else if (expect_full_score) {
+      code = print_check("every test passes", grader::check_full_score(results));
+    } else if (!expect_rejected.empty()) {
       const int rejected = check_rejected(results, expect_rejected);
-      return expect_at_most ? std::max(rejected, check_at_most(results, *expect_at_most)) : rejected;
+      code = expect_at_most ? std::max(rejected, check_at_most(results, *expect_at_most)) : rejected;
+    } else {
+      grader::print_report(std::cout, manifest, results, style);
+      const bool all_pass = std::all_of(results.begin(), results.end(), [](auto& r) { return r.all_passed(); });
+      code = all_pass ? 0 : 1;
     }
-    grader::print_report(std::cout, manifest, results, style);
-    const bool all_pass = std::all_of(results.begin(), results.end(), [](auto& r) { return r.all_passed(); });
-    return all_pass ? 0 : 1;
+    if (timelines) write_timelines(results, options.build_dir / "timelines");
+    return code;
   } catch (const std::exception& error) {
     std::cerr << "workbook-grade: " << error.what() << '\n';
     return 2;

@@ -25,6 +25,7 @@
 #include "grader/runner/grading.hpp"
 #include "grader/runner/kit.hpp"
 #include "grader/runner/report.hpp"
+#include "grader/runner/timeline.hpp"
 #include "race_check.hpp"
 #include "workbook.hpp"
 
@@ -89,7 +90,9 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
   const grader::Kit kit = grader::prepare_kit(build_dir, exercise);
   // Every test of an exercise at once (they have at most 14): most of a wrong solution's time is
   // a test waiting for something that does not come, not computing.
-  grader::TestRunOptions run{.jobs = 16, .test_timeout = std::chrono::seconds(request.timeout_seconds * (race ? 3 : 1))};
+  grader::TestRunOptions run{.jobs = 16,
+                             .test_timeout = std::chrono::seconds(request.timeout_seconds * (race ? 3 : 1)),
+                             .timelines = request.timeline && !race};
   run.child.limits.output_bytes = 4u << 20;
   // One work folder per workbook copy and exercise, used by one command at a time.
   const fs::path work_dir = build_dir / "workbook" / fmt::format("learner-{:016x}", std::hash<std::string>{}(context.root.string())) / exercise.name;
@@ -149,6 +152,21 @@ void print_race_check(const Context& context, const Exercise& exercise, const st
   } else {
     std::cout << verdict << ".\n";
     grader::print_race_findings(std::cout, plain, raced, style);
+  }
+}
+
+/// Writes the timeline file of `result` into the workbook's .workbook/timelines/ and says where.
+void write_timeline(const Context& context, const ExerciseResult& result) {
+  if (result.status != ExerciseResult::Status::Graded) {
+    std::cout << "\nNo timeline: the tests did not run.\n";
+    return;
+  }
+  const fs::path file = context.root / ".workbook" / "timelines" / (result.exercise->name + ".json");
+  try {
+    grader::write_timeline(result, file);
+    std::cout << '\n' << grader::timeline_written(result, fs::proximate(file, context.root).string());
+  } catch (const std::exception& error) {
+    std::cerr << "workbook: the timeline was not written: " << error.what() << '\n';
   }
 }
 
@@ -328,6 +346,7 @@ int grade(Context& context, const GradeRequest& request) {
       .watching = request.watching,
       .race_check_follows = race_check};
   grader::print_report(std::cout, context.manifest, {plain}, style);
+  if (request.timeline) write_timeline(context, plain);
   std::cout << std::flush;
   ExerciseResult result = plain;
   std::string verdict;

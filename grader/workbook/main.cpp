@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 3600));
     command->add_flag("--hints", grade_request.all_hints, "Show every hint of the exercise");
     command->add_option("--json", grade_request.json, "Also write the results to this file as JSON");
+    command->add_flag("--timeline", grade_request.timeline,
+                      "Also write what each test's futures did to .workbook/timelines/EXERCISE.json, for "
+                      "https://ui.perfetto.dev or chrome://tracing");
   };
   auto* grade = app.add_subcommand("grade", "Build and grade an exercise, with feedback on what to fix");
   add_grade_options(grade);

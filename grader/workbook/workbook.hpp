@@ -43,6 +43,7 @@ struct GradeRequest {
   int timeout_seconds = 15;
   bool all_hints = false;
   std::filesystem::path json;  ///< also write the results here as JSON ("" = no)
+  bool timeline = false;       ///< also write the tests' timeline file (.workbook/timelines/)
   bool watching = false;       ///< graded by watch: it grades again by itself
 };
 

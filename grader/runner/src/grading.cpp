@@ -70,6 +70,7 @@ TestResult run_test(const fs::path& binary, const CatalogEntry& entry, const Scr
                                 std::string(protocol::kResultsFlag),
                                 std::string(protocol::kTestTimeoutFlag) + std::to_string(options.test_timeout.count())};
   if (options.repeat > 1) argv.push_back("--gtest_repeat=" + std::to_string(options.repeat));
+  if (options.timelines && options.repeat <= 1) argv.emplace_back(protocol::kTimelineFlag);
   ChildOptions child = options.child;
   child.limits.time = test_timeout + std::chrono::seconds(protocol::kHangReportSeconds);
   child.results_channel = true;

@@ -158,13 +158,22 @@ std::vector<std::string> failure_messages(const json& record) {
   return messages;
 }
 
-}  // namespace
+/// What the runner keeps of the timeline the test's last end record carries.
+TestTimeline timeline_of(const Records& records, int runs) {
+  if (runs > 1) return {.note = "a test run more than once reports no timeline"};
+  if (!records.tampered.empty()) return {.note = "its results cannot be trusted"};
+  if (records.hang) return {.note = "it did not finish"};
+  if (records.ends.empty()) return {.note = "it ended before the test did"};
+  const json& end = records.ends.back();
+  if (!end.contains("timeline")) return {.note = "it reported none (a ThreadSanitizer build records none)"};
+  return checked_timeline(end["timeline"]);
+}
 
-TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, const std::string& printed,
-                      const std::string& token, int runs, const TestRunOptions& options) {
+/// The result of the test from its records (see judge_test).
+TestResult judged(const CatalogEntry& entry, const Records& records, const ChildOutcome& outcome,
+                  const std::string& printed, int runs, const TestRunOptions& options) {
   TestResult result{
       .suite = entry.suite, .name = entry.name, .points = entry.points, .step = entry.step, .tag = entry.tag};
-  const Records records = read_records(outcome, token, entry.suite + "." + entry.name, runs);
   if (!records.tampered.empty()) {
     result.status = TestStatus::Tampered;
     result.message = "The grader cannot trust this test's results: " + records.tampered +
@@ -250,6 +259,17 @@ TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, co
   } else {
     result.status = TestStatus::Passed;
   }
+  return result;
+}
+
+}  // namespace
+
+TestResult judge_test(const CatalogEntry& entry, const ChildOutcome& outcome, const std::string& printed,
+                      const std::string& token, int runs, const TestRunOptions& options) {
+  const Records records = read_records(outcome, token, entry.suite + "." + entry.name, runs);
+  TestResult result = judged(entry, records, outcome, printed, runs, options);
+  // Taken after the grade, and apart from it: a timeline never changes a grade.
+  if (options.timelines) result.timeline = timeline_of(records, runs);
   return result;
 }
 

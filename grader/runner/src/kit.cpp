@@ -18,6 +18,7 @@
 
 #include "grader/runner/file_lock.hpp"
 #include "grader/runner/scratch_directory.hpp"
+#include "new_file.hpp"
 #include "text.hpp"
 
 namespace workbook::grader {
@@ -111,14 +112,6 @@ std::optional<std::string> read_submitted(const fs::path& file, std::string& why
   ::close(fd);
   if (!why.empty()) return std::nullopt;
   return text;
-}
-
-void write_new_file(const fs::path& file, const std::string& text) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "creating " + file.string());
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (!written) throw std::runtime_error("cannot write " + file.string());
 }
 
 }  // namespace

@@ -20,10 +20,10 @@ const CatalogEntry kEntry{.suite = "FileReaderTest", .name = "ReadsFiles", .poin
 const std::string kToken = "5eed5eed5eed5eed5eed5eed5eed5eed";
 
 std::string record(const std::string& event, const std::string& token = kToken, bool passed = true,
-                   const std::string& test = "FileReaderTest.ReadsFiles") {
+                   const std::string& test = "FileReaderTest.ReadsFiles", const std::string& more_fields = "") {
   std::string line = R"({"token":")" + token + R"(","event":")" + event + R"(","test":")" + test + "\"";
   if (event == "end") line += std::string(R"(,"passed":)") + (passed ? "true" : "false") + R"(,"failures":[])";
-  return line + "}\n";
+  return line + more_fields + "}\n";
 }
 
 ChildOutcome exited(int code, std::string results) {
@@ -121,6 +121,51 @@ TEST(JudgeTest, TheOutputAndMemoryLimitsNameThemselves) {
   EXPECT_EQ(test_status_name(TestStatus::StartupCrash), "crashed at start-up");
   EXPECT_EQ(test_status_named("timed out"), TestStatus::Hung);
   EXPECT_EQ(test_status_named("hung"), TestStatus::Hung);  // as earlier results say
+}
+
+/// An end record carrying `timeline` (JSON text), as a grade binary asked for it writes.
+std::string end_with_timeline(const std::string& timeline, bool passed = true) {
+  return record("end", kToken, passed, "FileReaderTest.ReadsFiles", R"(,"timeline":)" + timeline);
+}
+
+TestResult judge_asking_for_timelines(const ChildOutcome& outcome) {
+  return judge_test(kEntry, outcome, "", kToken, 1, TestRunOptions{.timelines = true});
+}
+
+constexpr const char* kOneCall =
+    R"({"traceEvents":[{"name":"#1","cat":"call","ph":"X","ts":1.5,"dur":3,"pid":1,"tid":1,)"
+    R"("args":{"outcome":"finished","queued_us":0.5}}],"displayTimeUnit":"ms"})";
+
+TEST(JudgeTest, TheTimelineOfTheEndRecordIsKeptWhenAskedFor) {
+  const TestResult result = judge_asking_for_timelines(exited(0, record("start") + end_with_timeline(kOneCall)));
+  EXPECT_EQ(result.status, TestStatus::Passed);
+  ASSERT_TRUE(result.timeline.events.is_array()) << result.timeline.note;
+  EXPECT_EQ(result.timeline.events.size(), 1u);
+  // Not asked for: whatever the record carries is not looked at.
+  EXPECT_TRUE(judge(exited(0, record("start") + end_with_timeline(kOneCall))).timeline.events.is_null());
+}
+
+TEST(JudgeTest, AMalformedTimelineIsDroppedWithANoteAndTheGradeStands) {
+  for (const std::string timeline : {R"("not a trace")", R"({"traceEvents":[{"ph":"X","ts":"soon"}]})", "[]"}) {
+    const TestResult passed = judge_asking_for_timelines(exited(0, record("start") + end_with_timeline(timeline)));
+    EXPECT_EQ(passed.status, TestStatus::Passed) << timeline;
+    EXPECT_EQ(passed.earned(), 4) << timeline;
+    EXPECT_TRUE(passed.timeline.events.is_null()) << timeline;
+    EXPECT_NE(passed.timeline.note, "") << timeline;
+    const TestResult failed =
+        judge_asking_for_timelines(exited(1, record("start") + end_with_timeline(timeline, false)));
+    EXPECT_EQ(failed.status, TestStatus::Failed) << timeline;
+  }
+}
+
+TEST(JudgeTest, ATestThatDidNotEndHasNoTimelineAndSaysWhy) {
+  const TestResult crashed = judge_asking_for_timelines(exited(0, record("start")));
+  EXPECT_EQ(crashed.status, TestStatus::Crashed);
+  EXPECT_TRUE(crashed.timeline.events.is_null());
+  EXPECT_NE(crashed.timeline.note, "");
+  const TestResult tampered = judge_asking_for_timelines(exited(0, record("start", "guessed") + end_with_timeline(kOneCall)));
+  EXPECT_EQ(tampered.status, TestStatus::Tampered);
+  EXPECT_TRUE(tampered.timeline.events.is_null()) << "an untrusted channel's timeline is not kept either";
 }
 
 TEST(ReadCatalog, PointsThatDoNotAddUpToTheManifestsAreAGraderError) {

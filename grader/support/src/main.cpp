@@ -150,7 +150,8 @@ void report_crash(int signal) {
 /// Reports each test's start and end to the results channel and keeps the watchdog informed.
 class ResultRecorder : public testing::EmptyTestEventListener {
  public:
-  explicit ResultRecorder(Watchdog& watchdog) : watchdog_(watchdog) {}
+  /// `timelines`: each end record carries the test's timeline (protocol::kTimelineFlag).
+  ResultRecorder(Watchdog& watchdog, bool timelines) : watchdog_(watchdog), timelines_(timelines) {}
 
   void OnTestStart(const testing::TestInfo& test) override {
     const std::string name = full_name(test);
@@ -170,8 +171,14 @@ class ResultRecorder : public testing::EmptyTestEventListener {
   }
   void OnTestEnd(const testing::TestInfo& test) override {
     watchdog_.disarm();
-    results_channel().write(
-        {{"event", "end"}, {"test", full_name(test)}, {"passed", test.result()->Passed()}, {"failures", failures_}});
+    nlohmann::json end = {
+        {"event", "end"}, {"test", full_name(test)}, {"passed", test.result()->Passed()}, {"failures", failures_}};
+    if (timelines_ && results_channel().active()) {
+      if (const std::string timeline = end_test_timeline(protocol::kTimelineBytes); !timeline.empty()) {
+        end["timeline"] = nlohmann::json::parse(timeline);
+      }
+    }
+    results_channel().write(std::move(end));
     // A test passes only if every run does: for the grader, one failed run decides it, and the
     // runs still to come (graded mode repeats each test) would only wait out the same fault again.
     if (results_channel().active() && test.result()->Failed()) {
@@ -182,6 +189,7 @@ class ResultRecorder : public testing::EmptyTestEventListener {
 
  private:
   Watchdog& watchdog_;
+  bool timelines_;
   std::vector<std::string> failures_;
 };
 
@@ -227,6 +235,7 @@ int main(int argc, char** argv) {
 
   std::optional<std::string> catalog;
   bool results = false;
+  bool timelines = false;
   long timeout_seconds = 30;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -234,6 +243,8 @@ int main(int argc, char** argv) {
       catalog = *value;
     } else if (arg == protocol::kResultsFlag) {
       results = true;
+    } else if (arg == protocol::kTimelineFlag) {
+      timelines = true;
     } else if (auto limit = grader::flag_value(arg, protocol::kTestTimeoutFlag)) {
       timeout_seconds = std::strtol(limit->c_str(), nullptr, 10);
     } else {
@@ -252,6 +263,6 @@ int main(int argc, char** argv) {
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, grader::report_crash);
   // Never destroyed: its detached thread may be waiting on it until the process exits.
   static auto* watchdog = new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30));
-  testing::UnitTest::GetInstance()->listeners().Append(new grader::ResultRecorder(*watchdog));
+  testing::UnitTest::GetInstance()->listeners().Append(new grader::ResultRecorder(*watchdog, timelines));
   return RUN_ALL_TESTS();
 }

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 #include <cf/trace.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <mutex>
+#include <utility>
 
 namespace workbook::grader {
 namespace {
@@ -16,6 +19,33 @@ constexpr bool kRecord = true;
 
 constexpr int kChartWidth = 50;
 
+/// The test's recording once stopped: by timeline_report(), whose calls the end record's
+/// timeline must still show, or by end_test_timeline().
+struct Stopped {
+  std::mutex mutex;
+  bool stopped = false;
+  cf::trace::Trace trace;
+};
+Stopped& stopped() {
+  static Stopped instance;
+  return instance;
+}
+
+/// Stops the recording (if it still runs) and gives what it held.
+cf::trace::Trace stop_recording() {
+  Stopped& last = stopped();
+  std::lock_guard lock(last.mutex);
+  if (!std::exchange(last.stopped, true)) last.trace = cf::trace::stop();
+  return last.trace;
+}
+
+/// `text` with each byte that is not UTF-8 replaced by U+FFFD: Chrome's JSON holds only text, and
+/// a future's name is the learner's to choose.
+std::string as_utf8(const std::string& text) {
+  using nlohmann::json;
+  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
 std::size_t calls_started(const cf::trace::Trace& trace) {
   return static_cast<std::size_t>(std::count_if(trace.events.begin(), trace.events.end(), [](const auto& event) {
     return event.kind == cf::trace::EventKind::Started;
@@ -25,12 +55,17 @@ std::size_t calls_started(const cf::trace::Trace& trace) {
 }  // namespace
 
 void start_test_timeline() {
-  if (kRecord) cf::trace::start();
+  if (!kRecord) return;
+  Stopped& last = stopped();
+  std::lock_guard lock(last.mutex);
+  last.stopped = false;
+  last.trace = {};
+  cf::trace::start();
 }
 
 std::string timeline_report(const std::string& calls) {
   if (!kRecord) return {};
-  const cf::trace::Trace trace = cf::trace::stop();
+  const cf::trace::Trace trace = stop_recording();
   const std::size_t started = calls_started(trace);
   if (started == 0) {
     return fmt::format("none of your {} ran on a cf pool's worker (did they run on the calling thread?)", calls);
@@ -41,6 +76,23 @@ std::string timeline_report(const std::string& calls) {
                                   : fmt::format("at most {} of your {} {} ran at once", most, started, calls);
   return summary + " (one letter per call, time across):\n" +
          cf::trace::ascii_chart(trace, cf::trace::ChartOptions{.width = kChartWidth});
+}
+
+std::string end_test_timeline(std::size_t max_bytes) {
+  if (!kRecord) return {};
+  cf::trace::Trace trace = stop_recording();
+  for (auto& event : trace.events) {
+    event.label = as_utf8(event.label);
+    event.thread = as_utf8(event.thread);
+  }
+  std::string json = cf::trace::chrome_json(trace);
+  // Each pass keeps a share of the events a little under the share of the size that fits.
+  while (json.size() > max_bytes && !trace.events.empty()) {
+    const double fits = static_cast<double>(max_bytes) / static_cast<double>(json.size());
+    trace.events.resize(static_cast<std::size_t>(static_cast<double>(trace.events.size()) * fits * 0.9));
+    json = cf::trace::chrome_json(trace);
+  }
+  return json.size() <= max_bytes ? json : std::string();
 }
 
 }  // namespace workbook::grader

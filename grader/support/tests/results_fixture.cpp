@@ -3,6 +3,8 @@
 // is known. Not a test of its own: ctest does not list it.
 #include <gtest/gtest.h>
 
+#include <cf/cf.hpp>
+
 #include <ctime>
 #include <future>
 
@@ -15,6 +17,14 @@ using workbook::grader::Background;
 using workbook::grader::Monitor;
 
 TEST(ResultsFixture, AlwaysFails) { ADD_FAILURE() << "failed on purpose"; }
+
+// Two calls on a pool: what the test's timeline shows.
+TEST(ResultsFixture, RunsTwoCalls) {
+  cf::ThreadPoolExecutor pool(2);
+  auto first = pool.submit([] { return 1; });
+  auto second = pool.submit([] { return 2; });
+  EXPECT_EQ(first.result() + second.result(), 3);
+}
 
 // The code under test blocks for good from the start; the test first waits for it with a bound
 // (as the suites do before releasing a gate), then without one.

@@ -153,6 +153,25 @@ class LearnerTest(WorkbookCase):
         self.assertRegex(workbook(self.root, "list", check_code=0).stdout, r"file_reader .* done\s+30/30")
         self.assertIn("Next: lesson 1", workbook(self.root, check_code=0).stdout)
 
+    def test_grade_timeline_writes_a_chrome_trace_with_a_process_per_test(self):
+        self.write(FILE_READER, SOLUTION)
+        timeline = self.root / ".workbook" / "timelines" / "file_reader.json"
+        self.assertNotIn("perfetto", workbook(self.root, "grade", "file_reader", "--no-race", check_code=0).stdout)
+        self.assertFalse(timeline.exists())  # only when asked for
+        report = self.root / "report.json"
+        out = workbook(self.root, "grade", "file_reader", "--no-race", "--timeline", "--json", str(report),
+                       check_code=0).stdout
+        self.assertIn("Score: 30/30", out)
+        self.assertIn(".workbook/timelines/file_reader.json (open it in https://ui.perfetto.dev or chrome://tracing)",
+                      out)
+        events = json.loads(timeline.read_text())["traceEvents"]
+        processes = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
+        tests = [test["name"] for test in json.loads(report.read_text())["exercises"][0]["tests"]]
+        self.assertEqual(sorted(processes.values()), sorted(tests))
+        concurrent = next(pid for pid, name in processes.items() if name == "ReadFilesReadsTheFilesConcurrently")
+        reads = [e for e in events if e["ph"] == "X" and e["pid"] == concurrent]
+        self.assertGreaterEqual(len(reads), 4, events)  # the test's 4 files, each read on a worker
+
     def test_a_pass_is_not_done_while_the_race_check_is_pending_or_skipped_with_no_race(self):
         race_tree = self.root / "race-tree"
         race_tree.mkdir()

@@ -12,6 +12,7 @@
 
 #include "grader/runner/child_process.hpp"
 #include "grader/runner/manifest.hpp"
+#include "grader/runner/timeline.hpp"
 
 namespace workbook::grader {
 
@@ -43,6 +44,7 @@ struct TestResult {
   TestStatus status = TestStatus::Failed;
   std::string message;  ///< the teaching messages of its failures (or of its crash or hang)
   double seconds = 0;
+  TestTimeline timeline;  ///< what its futures did (TestRunOptions::timelines)
 
   int earned() const { return status == TestStatus::Passed ? points : 0; }
 };
@@ -95,6 +97,9 @@ struct TestRunOptions {
   std::function<bool(const TestResult&)> stop_when;
   std::vector<std::filesystem::path> learner_dirs;  ///< whose frames a hang's backtraces show
   std::filesystem::path scratch_root;               ///< where tests write their reports ("": temp)
+  /// Ask each test for its timeline (TestResult::timeline). A repeated test reports none: only a
+  /// single run's fits in its results whatever it holds.
+  bool timelines = false;
 };
 
 struct GradeOptions {
