@@ -80,7 +80,10 @@ std::string chrome_json(const Trace& trace) {
                       {"tid", static_cast<int>(i) + 1},
                       {"args", {{"name", tracks.names()[i]}}}});
   }
-  return json{{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}}.dump(1) + "\n";
+  // Names are the program's to choose: a byte that is not UTF-8 becomes U+FFFD instead of an error.
+  return json{{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}}.dump(1, ' ', false,
+                                                                                json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace cf::trace

@@ -219,6 +219,15 @@ TEST(TraceChromeJson, FollowsTheTraceEventFormat) {
   for (const auto& event : document["traceEvents"]) expect_valid_trace_event(event);
 }
 
+TEST(TraceChromeJson, ANameThatIsNotUtf8BecomesReplacementCharacters) {
+  cf::trace::Trace trace = fixed_trace();
+  trace.events[1].label = "a\xff.txt";  // a program may name a call with any bytes
+  const auto events = nlohmann::json::parse(cf::trace::chrome_json(trace))["traceEvents"];
+  std::set<std::string> names;
+  for (const auto& event : events) names.insert(event["name"].get<std::string>());
+  EXPECT_TRUE(names.count("a\xef\xbf\xbd.txt")) << events.dump();
+}
+
 TEST(TraceChromeJson, HasASlicePerCallOnItsWorkersTrack) {
   const auto events = nlohmann::json::parse(cf::trace::chrome_json(fixed_trace()))["traceEvents"];
   std::map<int, std::string> track_names;

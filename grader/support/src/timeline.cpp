@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <cf/trace.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <mutex>
@@ -37,13 +36,6 @@ cf::trace::Trace stop_recording() {
   std::lock_guard lock(last.mutex);
   if (!std::exchange(last.stopped, true)) last.trace = cf::trace::stop();
   return last.trace;
-}
-
-/// `text` with each byte that is not UTF-8 replaced by U+FFFD: Chrome's JSON holds only text, and
-/// a future's name is the learner's to choose.
-std::string as_utf8(const std::string& text) {
-  using nlohmann::json;
-  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
 }
 
 std::size_t calls_started(const cf::trace::Trace& trace) {
@@ -81,10 +73,6 @@ std::string timeline_report(const std::string& calls) {
 std::string end_test_timeline(std::size_t max_bytes) {
   if (!kRecord) return {};
   cf::trace::Trace trace = stop_recording();
-  for (auto& event : trace.events) {
-    event.label = as_utf8(event.label);
-    event.thread = as_utf8(event.thread);
-  }
   std::string json = cf::trace::chrome_json(trace);
   // Each pass keeps a share of the events a little under the share of the size that fits.
   while (json.size() > max_bytes && !trace.events.empty()) {
