@@ -164,6 +164,7 @@ class ProcessPoolCore final : public AnswerSource, public std::enable_shared_fro
   /// Reserves a worker to start if the queued calls need one; the manager starts it.
   bool reserve_spawn_locked();
   void dispatch_locked();
+  static bool start_on(const WorkerProcess& worker, RemoteCall& call);
   void close_idle_workers_locked();
   Calls break_locked();
   static void fail_all(const Calls& calls, const char* message);

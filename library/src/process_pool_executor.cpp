@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "cf/detail/trace_hooks.hpp"
 #include "cf/exceptions.hpp"
 #include "process_pool_core.hpp"
 
@@ -59,6 +60,7 @@ void ProcessPoolCore::submit(std::shared_ptr<RemoteCall> call) {
     if (!rejected) {
       start_manager_locked();
       call->set_source(weak_from_this());
+      if (trace::detail::recording_now.load(std::memory_order_relaxed)) call->note_submitted();
       pending_.push_back(std::move(call));
       spawn = reserve_spawn_locked();
       dispatch_locked();
@@ -134,9 +136,17 @@ void ProcessPoolCore::dispatch_locked() {
     if (!target) break;
     std::shared_ptr<RemoteCall> call = std::move(pending_.front());
     pending_.pop_front();
-    if (!call->start()) continue;  // cancelled while it waited
+    if (!start_on(*target, *call)) continue;  // cancelled while it waited
     append_call_locked(*target, std::move(call));
   }
+}
+
+/// Marks `call` running as it goes to `worker`; cf::trace records the worker process as where it
+/// started (the thread that sends it only passes it on).
+bool ProcessPoolCore::start_on(const WorkerProcess& worker, RemoteCall& call) {
+  if (!trace::detail::recording_now.load(std::memory_order_relaxed)) return call.start();
+  const trace::detail::WorkerScope as_worker("worker process " + std::to_string(worker.pid));
+  return call.start();
 }
 
 /// At shutdown, a worker with nothing left to do is told to exit: end of its input.

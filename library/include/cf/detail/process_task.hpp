@@ -17,6 +17,7 @@
 
 #include "cf/codec.hpp"
 #include "cf/detail/future_state.hpp"
+#include "cf/detail/trace_hooks.hpp"
 #include "cf/future.hpp"
 
 namespace cf::detail {
@@ -199,6 +200,8 @@ class RemoteCall {
   virtual void fail(const std::exception_ptr& error) noexcept = 0;
   /// Cancels the futures (the call was never sent).
   virtual void cancel_pending() noexcept = 0;
+  /// Records in cf::trace that its futures were submitted.
+  virtual void note_submitted() noexcept = 0;
 
   std::string_view task_name() const noexcept { return task_name_; }
   std::uint32_t count() const noexcept { return count_; }
@@ -248,6 +251,9 @@ class SingleRemoteCall final : public State<R>, public RemoteCall {
   }
 
   bool start() noexcept override { return this->try_start(); }
+  void note_submitted() noexcept override {
+    trace::detail::note(static_cast<const StateBase*>(this), trace::EventKind::Submitted);
+  }
 
   void complete(Decoder& results) noexcept override {
     try {
@@ -321,6 +327,9 @@ class ChunkRemoteCall final : public RemoteCall {
 
   void cancel_pending() noexcept override {
     for (auto& f : futures_) f.cancel();
+  }
+  void note_submitted() noexcept override {
+    for (auto& f : futures_) trace::detail::note(&f.state(), trace::EventKind::Submitted);
   }
 
  private:
