@@ -58,7 +58,7 @@ class PerCallTimeoutTest : public testing::Test {
   }
 
   Gate late_{4 * patience()};  // outlasts every test: the test opens it
-  cf::ThreadPoolExecutor pool_{10};
+  cf::ThreadPoolExecutor pool_{16};
 };
 
 GRADED_TEST_F(PerCallTimeoutTest, ReturnsTheValueOfEveryCallOnTime, .points = 3, .step = 1, .tag = "futures") {
@@ -71,7 +71,7 @@ GRADED_TEST_F(PerCallTimeoutTest, ReturnsTheValueOfEveryCallOnTime, .points = 3,
 }
 
 GRADED_TEST_F(PerCallTimeoutTest, ALateCallGivesNulloptAfterItsTimeout, .points = 3, .step = 2, .tag = "timeouts") {
-  constexpr auto kTimeout = 100ms;
+  constexpr auto kTimeout = 50ms;
   const auto start = std::chrono::steady_clock::now();
   const Results got = results_within({on_time(1), late(2), on_time(3)}, kTimeout);
   const auto waited = std::chrono::steady_clock::now() - start;
@@ -83,15 +83,15 @@ GRADED_TEST_F(PerCallTimeoutTest, ALateCallGivesNulloptAfterItsTimeout, .points 
   }
   if (waited < kTimeout) {
     ADD_FAILURE() << Feedback{
-        .expected = "results_within waits the whole timeout (100 ms) before calling a call late",
+        .expected = "results_within waits the whole timeout (50 ms) before calling a call late",
         .got = fmt::format("it returned after {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
         .idea = "a call is late only once its own start plus timeout has passed"};
   }
 }
 
 GRADED_TEST_F(PerCallTimeoutTest, TheWaitsForLateCallsDoNotAddUp, .points = 4, .step = 3, .tag = "timeouts") {
-  constexpr auto kTimeout = 250ms;
-  constexpr int kLate = 8;
+  constexpr auto kTimeout = 100ms;
+  constexpr int kLate = 16;
   std::vector<Call> calls;
   for (int i = 0; i < kLate; ++i) calls.push_back(late(i));
   const auto start = std::chrono::steady_clock::now();
@@ -99,15 +99,15 @@ GRADED_TEST_F(PerCallTimeoutTest, TheWaitsForLateCallsDoNotAddUp, .points = 4, .
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   // Generous: a correct solution returns after about one timeout, one whose waits add up after
   // about kLate timeouts.
-  if (waited >= 4 * kTimeout) {
+  if (waited >= kLate / 2 * kTimeout) {
     ADD_FAILURE() << Feedback{
-        .expected = fmt::format("{} late calls, each limited to 250 ms from its own start: about 250 ms in all", kLate),
+        .expected = fmt::format("{} late calls, each limited to 100 ms from its own start: about 100 ms in all", kLate),
         .got = fmt::format("results_within took {} ms: your waits added up", waited.count()),
         .idea = "give each call a deadline (its start + timeout) and wait only for what is left of it; a fresh "
                 "result(timeout) per call restarts the clock for every call"};
   }
   if (got != Results(kLate, std::nullopt)) {
-    ADD_FAILURE() << Feedback{.expected = "nullopt for each of the 8 late calls",
+    ADD_FAILURE() << Feedback{.expected = "nullopt for each of the 16 late calls",
                               .got = describe(got),
                               .idea = "a call still running at its deadline gives std::nullopt"};
   }
