@@ -131,6 +131,13 @@ class LearnerTest(WorkbookCase):
             self.assertRegex(listing, rf"{exercise['name']}\s+.*pending\s+-/{exercise['points']}")
         self.assertEqual(workbook(self.root, "lessons", check_code=0).stdout.count("\n    "), len(manifest["lessons"]))
 
+    def test_list_lines_up_its_columns_for_every_exercise(self):
+        listing = workbook(self.root, "list", check_code=0).stdout
+        rows = listing.split("Exercises\n", 1)[1].splitlines()
+        self.assertEqual(len({row.index(" pending ") for row in rows}), 1, listing)
+        self.assertEqual(len({row.index(" Task: ") for row in rows if " Task: " in row} |
+                             {row.index(" Parallel ") for row in rows if " Parallel " in row}), 1, listing)
+
     def test_a_lessons_task_comes_right_after_the_lesson(self):
         state = {"format_version": 1, "lessons_run": [1, 2, 3, 4, 5], "exercises": {}}
         (self.root / ".workbook-state.json").write_text(json.dumps(state))
