@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <optional>
 #include <cf/cf.hpp>
+#include <optional>
 #include <vector>
 
 #include "cancel_queued.hpp"
@@ -122,10 +122,9 @@ GRADED_TEST_F(CancelQueuedTest, NothingQueuedCancelsNothing, .points = 1, .step 
   start(2, 2, 0);
   const std::size_t for_running = call("cancel_queued", [&] { return exercises::cancel_queued(futures_); });
   if (for_none != 0 || for_running != 0) {
-    ADD_FAILURE() << Feedback{
-        .expected = "0 for an empty list and 0 when every call is running",
-        .got = fmt::format("{} and {}", for_none, for_running),
-        .idea = "count only the calls cancel() really cancelled"};
+    ADD_FAILURE() << Feedback{.expected = "0 for an empty list and 0 when every call is running",
+                              .got = fmt::format("{} and {}", for_none, for_running),
+                              .idea = "count only the calls cancel() really cancelled"};
   }
 }
 

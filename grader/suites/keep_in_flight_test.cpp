@@ -78,7 +78,8 @@ GRADED_TEST_F(KeepInFlightTest, ReturnsEveryResultInInputOrder, .points = 3, .st
   expect_squares();
 }
 
-GRADED_TEST_F(KeepInFlightTest, KeepsLimitCallsInFlightAndNeverMore, .points = 4, .step = 2, .tag = "bounded in flight") {
+GRADED_TEST_F(KeepInFlightTest, KeepsLimitCallsInFlightAndNeverMore, .points = 4, .step = 2,
+              .tag = "bounded in flight") {
   constexpr int kLimit = 3;
   const std::vector<int> inputs{1, 2, 3, 4, 5, 6, 7, 8};
   start(inputs, kLimit);
@@ -91,19 +92,20 @@ GRADED_TEST_F(KeepInFlightTest, KeepsLimitCallsInFlightAndNeverMore, .points = 4
     ADD_FAILURE() << Feedback{
         .expected = fmt::format("at most {} calls in flight (limit = {}) on a pool of 8 workers", kLimit, kLimit),
         .got = fmt::format("{} calls were in flight at once", held_.max_waiting()),
-        .idea = "submit only `limit` calls up front, and one more each time a call finishes: the pool's size "
-                "does not bound them here",
+        .idea =
+            "submit only `limit` calls up front, and one more each time a call finishes: the pool's size "
+            "does not bound them here",
         .timeline = timeline_report("jobs")};
   } else if (held_.max_waiting() < kLimit) {
-    ADD_FAILURE() << Feedback{
-        .expected = fmt::format("{} calls in flight at once (limit = {})", kLimit, kLimit),
-        .got = fmt::format("at most {} in flight", held_.max_waiting()),
-        .idea = "submit `limit` calls before waiting for any of them",
-        .timeline = timeline_report("jobs")};
+    ADD_FAILURE() << Feedback{.expected = fmt::format("{} calls in flight at once (limit = {})", kLimit, kLimit),
+                              .got = fmt::format("at most {} in flight", held_.max_waiting()),
+                              .idea = "submit `limit` calls before waiting for any of them",
+                              .timeline = timeline_report("jobs")};
   }
 }
 
-GRADED_TEST_F(KeepInFlightTest, RefillsAFinishedSlotWhileTheOthersRun, .points = 3, .step = 3, .tag = "wait FIRST_COMPLETED") {
+GRADED_TEST_F(KeepInFlightTest, RefillsAFinishedSlotWhileTheOthersRun, .points = 3, .step = 3,
+              .tag = "wait FIRST_COMPLETED") {
   start({1, 2, 3, 4, 5}, 3);
   if (!monitor_.wait_until([&] { return held_.waiting() == 3 || run_->done(); }, "3 jobs to be in flight")) {
     FAIL() << Feedback{.expected = "3 jobs in flight (limit = 3)",
@@ -111,15 +113,16 @@ GRADED_TEST_F(KeepInFlightTest, RefillsAFinishedSlotWhileTheOthersRun, .points =
                        .idea = "submit `limit` calls before waiting for any of them"};
   }
   if (run_->done()) return expect_squares();  // it returned (or threw) without waiting for the jobs
-  held_.release(1);  // one call finishes; the other two stay held
+  held_.release(1);                           // one call finishes; the other two stay held
   const bool refilled = monitor_.wait_until([&] { return held_.passed() == 1 && held_.waiting() == 3; },
                                             "the next job to start in the finished one's slot");
   if (!refilled) {
     ADD_FAILURE() << Feedback{
         .expected = "the 4th job submitted as soon as 1 of the 3 in flight finished, while the other 2 still run",
         .got = fmt::format("{} jobs in flight after 1 finished", held_.waiting()),
-        .idea = "cf::wait(in_flight, cf::FIRST_COMPLETED) returns when any one call is done; waiting for the whole "
-                "batch (ALL_COMPLETED) leaves its slot empty",
+        .idea =
+            "cf::wait(in_flight, cf::FIRST_COMPLETED) returns when any one call is done; waiting for the whole "
+            "batch (ALL_COMPLETED) leaves its slot empty",
         .timeline = timeline_report("jobs")};
   }
   held_.open();

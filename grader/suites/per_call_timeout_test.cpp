@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cf/cf.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,10 +82,10 @@ GRADED_TEST_F(PerCallTimeoutTest, ALateCallGivesNulloptAfterItsTimeout, .points 
         .idea = "wait with result(timeout): cf::TimeoutError means that call is late, and the others still count"};
   }
   if (waited < kTimeout) {
-    ADD_FAILURE() << Feedback{
-        .expected = "results_within waits the whole timeout (50 ms) before calling a call late",
-        .got = fmt::format("it returned after {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
-        .idea = "a call is late only once its own start plus timeout has passed"};
+    ADD_FAILURE() << Feedback{.expected = "results_within waits the whole timeout (50 ms) before calling a call late",
+                              .got = fmt::format("it returned after {} ms",
+                                                 std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
+                              .idea = "a call is late only once its own start plus timeout has passed"};
   }
 }
 
@@ -103,8 +103,9 @@ GRADED_TEST_F(PerCallTimeoutTest, TheWaitsForLateCallsDoNotAddUp, .points = 4, .
     ADD_FAILURE() << Feedback{
         .expected = fmt::format("{} late calls, each limited to 100 ms from its own start: about 100 ms in all", kLate),
         .got = fmt::format("results_within took {} ms: your waits added up", waited.count()),
-        .idea = "give each call a deadline (its start + timeout) and wait only for what is left of it; a fresh "
-                "result(timeout) per call restarts the clock for every call"};
+        .idea =
+            "give each call a deadline (its start + timeout) and wait only for what is left of it; a fresh "
+            "result(timeout) per call restarts the clock for every call"};
   }
   if (got != Results(kLate, std::nullopt)) {
     ADD_FAILURE() << Feedback{.expected = "nullopt for each of the 16 late calls",
