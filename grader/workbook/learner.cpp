@@ -285,14 +285,22 @@ int list(Context& context) {
     std::cout << fmt::format("  {:>2}  {:<65} {}\n", lesson.number, lesson.title, run ? "done" : "pending");
   }
   std::cout << '\n' << bold(context, "Exercises") << '\n';
+  const auto described = [](const Exercise& exercise) { return exercise.title + " (" + exercise.level + ")"; };
+  // Columns as wide as the manifest's longest name and description, so that every row lines up.
+  std::size_t name_width = 0;
+  std::size_t description_width = 0;
+  for (const auto& exercise : context.manifest.exercises) {
+    name_width = std::max(name_width, exercise.name.size());
+    description_width = std::max(description_width, described(exercise).size());
+  }
   for (const auto& exercise : context.manifest.exercises) {
     auto it = context.progress.exercises.find(exercise.name);
     const bool graded = it != context.progress.exercises.end() && !it->second.graded_at.empty();
     const std::string status = !graded ? "pending" : context.progress.passed(exercise.name) ? "done" : it->second.status;
     const std::string points = graded ? fmt::format("{}/{}", it->second.earned, exercise.points)
                                       : fmt::format("-/{}", exercise.points);
-    std::cout << fmt::format("  {:>2}  {:<12} {:<52} {:<8} {:>6}", exercise.number, exercise.name,
-                             exercise.title + " (" + exercise.level + ")", status, points);
+    std::cout << fmt::format("  {:>2}  {:<{}} {:<{}} {:<8} {:>6}", exercise.number, exercise.name, name_width,
+                             described(exercise), description_width, status, points);
     if (graded && !it->second.race_check.empty()) std::cout << "  race check: " << it->second.race_check;
     std::cout << '\n';
   }

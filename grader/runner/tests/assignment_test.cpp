@@ -72,7 +72,7 @@ TEST_F(AssignmentTest, LoadsThePracticeExampleWithEveryExercise) {
   EXPECT_EQ(a.mode, Assignment::Mode::Practice);
   ASSERT_EQ(a.exercises.size(), manifest_.exercises.size());
   for (std::size_t i = 0; i < a.exercises.size(); ++i) EXPECT_EQ(a.exercises[i].name, manifest_.exercises[i].name);
-  EXPECT_EQ(a.possible(), 100);
+  EXPECT_EQ(a.possible(), 130);
   EXPECT_EQ(a.due, "");
   EXPECT_EQ(a.repeat, 1);
   EXPECT_FALSE(a.shuffle);
@@ -98,6 +98,15 @@ TEST_F(AssignmentTest, ExercisesFollowTheWorkbookAndDefaultToItsPoints) {
   EXPECT_EQ(a.exercises[0].points, 5);
   EXPECT_EQ(a.exercises[1].name, "fetcher");
   EXPECT_EQ(a.exercises[1].points, manifest_.find("fetcher")->points);
+}
+
+TEST_F(AssignmentTest, PicksAnySubsetSuchAsTheLessonTasks) {
+  const Assignment a = load(R"({"format_version": 1, "name": "Tasks of lessons 8 and 10", "mode": "graded",
+                                "exercises": [{"name": "per_call_timeout"}, {"name": "keep_in_flight"}]})");
+  ASSERT_EQ(a.exercises.size(), 2u);
+  EXPECT_EQ(a.exercises[0].name, "keep_in_flight");
+  EXPECT_EQ(a.exercises[1].name, "per_call_timeout");
+  EXPECT_EQ(a.possible(), manifest_.find("keep_in_flight")->points + manifest_.find("per_call_timeout")->points);
 }
 
 TEST_F(AssignmentTest, AcceptsEveryDueDateForm) {

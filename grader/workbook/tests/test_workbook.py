@@ -120,13 +120,30 @@ class WorkbookCase(unittest.TestCase):
 
 class LearnerTest(WorkbookCase):
     def test_overview_points_to_the_first_lesson_and_list_shows_everything_pending(self):
+        manifest = json.loads((SOURCE / "workbook.json").read_text())
         overview = workbook(self.root, check_code=0).stdout
         self.assertIn("Next: lesson 1, Why executors", overview)
-        self.assertIn("0/3 done, 0/100 points", overview)
+        points = sum(exercise["points"] for exercise in manifest["exercises"])
+        self.assertIn(f"0/{len(manifest['exercises'])} done, 0/{points} points", overview)
         listing = workbook(self.root, "list", check_code=0).stdout
         self.assertRegex(listing, r"file_reader\s+Parallel file reader \(beginner\)\s+pending\s+-/30")
-        lesson_count = len(json.loads((SOURCE / "workbook.json").read_text())["lessons"])
-        self.assertEqual(workbook(self.root, "lessons", check_code=0).stdout.count("\n    "), lesson_count)
+        for exercise in manifest["exercises"]:
+            self.assertRegex(listing, rf"{exercise['name']}\s+.*pending\s+-/{exercise['points']}")
+        self.assertEqual(workbook(self.root, "lessons", check_code=0).stdout.count("\n    "), len(manifest["lessons"]))
+
+    def test_list_lines_up_its_columns_for_every_exercise(self):
+        listing = workbook(self.root, "list", check_code=0).stdout
+        rows = listing.split("Exercises\n", 1)[1].splitlines()
+        self.assertEqual(len({row.index(" pending ") for row in rows}), 1, listing)
+        self.assertEqual(len({row.index(" Task: ") for row in rows if " Task: " in row} |
+                             {row.index(" Parallel ") for row in rows if " Parallel " in row}), 1, listing)
+
+    def test_a_lessons_task_comes_right_after_the_lesson(self):
+        state = {"format_version": 1, "lessons_run": [1, 2, 3, 4, 5], "exercises": {}}
+        (self.root / ".workbook-state.json").write_text(json.dumps(state))
+        overview = workbook(self.root, check_code=0).stdout
+        self.assertIn("Next: exercise 4, Task: cancel every queued call (beginner)", overview)
+        self.assertIn("Grade it:  tools/workbook grade cancel_queued", overview)
 
     def test_the_stub_fails_with_not_implemented_and_nothing_is_written_to_the_learners_files(self):
         before = (self.root / FILE_READER).read_text()
@@ -275,7 +292,7 @@ class LearnerTest(WorkbookCase):
 
     def test_bad_input_gets_a_clear_error(self):
         out = workbook(self.root, "grade", "no_such_exercise", check_code=2)
-        self.assertIn('no exercise called "no_such_exercise"; the exercises are: file_reader pipeline fetcher', out.stderr)
+        self.assertIn('no exercise called "no_such_exercise"; the exercises are: file_reader pipeline fetcher cancel_queued keep_in_flight per_call_timeout', out.stderr)
         self.assertIn("there is no lesson 99", workbook(self.root, "lesson", "99", check_code=2).stderr)
 
 
