@@ -161,17 +161,6 @@ TEST(ProcessPoolExecutor, WorkersRunAsBatchWork) {
 
 // ---- exceptions -----------------------------------------------------------------------------
 
-/// The RemoteError nested in a standard exception that came back from a worker.
-template <class E>
-cf::RemoteError origin_of(const E& error) {
-  try {
-    std::rethrow_if_nested(error);
-  } catch (const cf::RemoteError& origin) {
-    return origin;
-  }
-  throw std::logic_error("no RemoteError nested in the exception");
-}
-
 template <class E>
 void expect_same_standard_type(cf::ProcessPoolExecutor& pool, const char* kind) {
   SCOPED_TRACE(kind);

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +25,17 @@ using namespace std::chrono_literals;
 
 /// How long a test waits for a result before calling it a hang (ctest's timeout is longer).
 inline constexpr auto kNoHang = 30s;
+
+/// The RemoteError nested in an exception that came back from a worker.
+template <class E>
+cf::RemoteError origin_of(const E& error) {
+  try {
+    std::rethrow_if_nested(error);
+  } catch (const cf::RemoteError& origin) {
+    return origin;
+  }
+  throw std::logic_error("no RemoteError nested in the exception");
+}
 
 /// Holds tasks in worker processes until the test opens it: a task calls pass_process_gate(path())
 /// and blocks on a FIFO; open(n) lets n of them through. Tasks also report that they arrived,

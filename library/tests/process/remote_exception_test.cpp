@@ -32,17 +32,6 @@ namespace {
 
 using namespace cf_test;
 
-/// The RemoteError nested in an exception that came back from a worker.
-template <class E>
-cf::RemoteError origin_of(const E& error) {
-  try {
-    std::rethrow_if_nested(error);
-  } catch (const cf::RemoteError& origin) {
-    return origin;
-  }
-  throw std::logic_error("no RemoteError nested in the exception");
-}
-
 TEST(RemoteException, ARegisteredTypeComesBackAsItselfWithItsFields) {
   cf::ProcessPoolExecutor pool(1);
   const int worker = pool.submit(pid_of_worker).result(kNoHang);
