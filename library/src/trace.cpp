@@ -36,6 +36,12 @@ struct Recording {
     origin = Clock::now();
     trace.events.clear();
   }
+  /// Stops recording and hands over the trace, with when it stopped.
+  Trace finish() {
+    active = false;
+    trace.stopped = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - origin);
+    return std::exchange(trace, Trace{});
+  }
   void add(const Event& event, Clock::time_point now) {
     if (!active) return;
     trace.events.push_back(event);
@@ -45,8 +51,8 @@ struct Recording {
 
 struct Recorder {
   std::mutex mutex;
-  Recording window;    // trace::start() .. trace::stop()
-  Recording whole_run; // CF_TRACE
+  Recording window;     // trace::start() .. trace::stop()
+  Recording whole_run;  // CF_TRACE
 };
 
 /// Never destroyed: a worker thread may still record while static objects are destroyed at exit.
@@ -62,8 +68,8 @@ void update_recording_now(const Recorder& r) {
 thread_local std::string worker_override;
 
 void append(const void* future, EventKind kind, std::string label) {
-  const Event event{future, kind, worker_override.empty() ? current_thread_name() : worker_override, {},
-                    std::move(label)};
+  const Event event{
+      future, kind, worker_override.empty() ? current_thread_name() : worker_override, {}, std::move(label)};
   Recorder& r = recorder();
   std::lock_guard lock(r.mutex);
   const auto now = Clock::now();
@@ -79,9 +85,8 @@ void write_trace_at_exit() {
   {
     Recorder& r = recorder();
     std::lock_guard lock(r.mutex);
-    r.whole_run.active = false;
+    trace = r.whole_run.finish();
     update_recording_now(r);
-    trace = std::move(r.whole_run.trace);
   }
   if (target == nullptr) return;
   if (std::string(target) == "-") {
@@ -122,9 +127,9 @@ void start() {
 Trace stop() {
   Recorder& r = recorder();
   std::lock_guard lock(r.mutex);
-  r.window.active = false;
+  Trace trace = r.window.finish();
   update_recording_now(r);
-  return std::exchange(r.window.trace, Trace{});
+  return trace;
 }
 
 bool recording() noexcept {

@@ -63,7 +63,7 @@ std::string ascii_chart(const Trace& trace, ChartOptions options) {
   const detail::Calls grouped = detail::group_by_call(trace);
   if (grouped.calls.empty()) return "cf::trace: no calls recorded\n";
   const std::size_t width = static_cast<std::size_t>(std::max(options.width, 10));
-  const nanoseconds total = std::max(grouped.last_event, nanoseconds(1));
+  const nanoseconds total = std::max(grouped.end, nanoseconds(1));
   const Unit unit = unit_for(total);
   const auto column = [&](nanoseconds time) {
     return std::min(width - 1, static_cast<std::size_t>(time.count() * static_cast<double>(width) /

@@ -55,6 +55,7 @@ Calls group_by_call(const Trace& trace) {
   for (Call& call : result.calls) {
     if (call.label.empty()) call.label = "#" + std::to_string(call.number);
   }
+  result.end = open.empty() ? result.last_event : std::max(result.last_event, trace.stopped);
   return result;
 }
 
@@ -76,7 +77,7 @@ int most_running_at_once(const Trace& trace) {
   for (const detail::Call& call : grouped.calls) {
     if (!call.started) continue;
     changes.emplace_back(*call.started, +1);
-    changes.emplace_back(call.ended.value_or(grouped.last_event), -1);
+    changes.emplace_back(call.ended.value_or(grouped.end), -1);
   }
   std::sort(changes.begin(), changes.end());  // at equal times an end (-1) comes before a start
   int running = 0;

@@ -50,7 +50,7 @@ std::string chrome_json(const Trace& trace) {
                         {"tid", tracks[call.submitted_on]}});
     }
     if (call.started) {
-      const auto end = call.ended.value_or(grouped.last_event);
+      const auto end = call.ended.value_or(grouped.end);
       json args = {{"outcome", call.ended ? detail::ending_name(call.ending) : "still running at the end"}};
       if (call.submitted) args["queued_us"] = microseconds(*call.started - *call.submitted);
       events.push_back({{"name", call.label},
@@ -82,7 +82,7 @@ std::string chrome_json(const Trace& trace) {
   }
   // Names are the program's to choose: a byte that is not UTF-8 becomes U+FFFD instead of an error.
   return json{{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}}.dump(1, ' ', false,
-                                                                                json::error_handler_t::replace) +
+                                                                                  json::error_handler_t::replace) +
          "\n";
 }
 

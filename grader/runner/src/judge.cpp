@@ -26,6 +26,9 @@ using text::join;
 using text::lines_of;
 using text::tail;
 
+/// A hang's chart is cut to this many lines: a worker row each and a legend line per call.
+constexpr std::size_t kMostChartLines = 40;
+
 /// How the runner introduces a race ThreadSanitizer found ("... a data race on ..."); the race
 /// check looks for it.
 constexpr std::string_view kRaceFound = "ThreadSanitizer found a ";
@@ -118,7 +121,7 @@ Records read_records(const ChildOutcome& outcome, const std::string& token, cons
     const json record = json::parse(line, nullptr, false);
     const auto field = [&](const char* name) {
       return record.is_object() && record.contains(name) && record[name].is_string() ? record[name].get<std::string>()
-                                                                                    : std::string();
+                                                                                     : std::string();
     };
     if (record.is_discarded() || !record.is_object()) {
       records.tampered = fmt::format("line {} of its results is not a record the grader writes", number);
@@ -162,7 +165,10 @@ std::vector<std::string> failure_messages(const json& record) {
 TestTimeline timeline_of(const Records& records, int runs) {
   if (runs > 1) return {.note = "a test run more than once reports no timeline"};
   if (!records.tampered.empty()) return {.note = "its results cannot be trusted"};
-  if (records.hang) return {.note = "it did not finish"};
+  if (records.hang) {
+    if (!records.hang->contains("timeline")) return {.note = "it did not finish, and reported no timeline"};
+    return checked_timeline((*records.hang)["timeline"]);
+  }
   if (records.ends.empty()) return {.note = "it ended before the test did"};
   const json& end = records.ends.back();
   if (!end.contains("timeline")) return {.note = "it reported none (a ThreadSanitizer build records none)"};
@@ -186,21 +192,28 @@ TestResult judged(const CatalogEntry& entry, const Records& records, const Child
     const int seconds = hang.contains("timeout_seconds") && hang["timeout_seconds"].is_number_integer()
                             ? hang["timeout_seconds"].get<int>()
                             : static_cast<int>(options.test_timeout.count());
-    const int idle = hang.contains("idle_seconds") && hang["idle_seconds"].is_number_integer()
-                         ? hang["idle_seconds"].get<int>()
-                         : 0;
-    result.message = idle > 0 ? "Every thread of the test waited for " + std::to_string(idle) +
-                                    " s with none of them running: a deadlock. It was " + string_field(hang, "step") + "."
-                              : "The test did not finish within " + std::to_string(seconds) + " s. It was " +
-                                    string_field(hang, "step") + ".";
+    const int idle =
+        hang.contains("idle_seconds") && hang["idle_seconds"].is_number_integer() ? hang["idle_seconds"].get<int>() : 0;
+    result.message = idle > 0
+                         ? "Every thread of the test waited for " + std::to_string(idle) +
+                               " s with none of them running: a deadlock. It was " + string_field(hang, "step") + "."
+                         : "The test did not finish within " + std::to_string(seconds) + " s. It was " +
+                               string_field(hang, "step") + ".";
     for (const auto& failure : failure_messages(hang)) result.message += "\n" + failure;
+    const std::string chart_text = string_field(hang, "chart");
+    if (const auto chart = lines_of(chart_text); !chart.empty()) {
+      result.message += "\nWhat your calls did until it was stopped (one letter per call, time across):\n" +
+                        join(chart, 0, std::min(chart.size(), kMostChartLines));
+      if (chart.size() > kMostChartLines) result.message += "\n...";
+    }
     const std::string threads = summarize_backtraces(string_field(hang, "backtraces"), options.learner_dirs);
     if (!threads.empty()) result.message += "\nWhere each thread was when it was stopped:\n" + threads;
     // The suite's own idea, when it had one before the hang, is the better one.
-    if (result.message.find("Idea:") == std::string::npos) result.message +=
-        "\nIdea: something waits for an event that never comes: a future whose task never ran or never "
-        "returned (a task waiting for work queued behind it in a full pool?), a lock never released, or a "
-        "loop that never ends.";
+    if (result.message.find("Idea:") == std::string::npos)
+      result.message +=
+          "\nIdea: something waits for an event that never comes: a future whose task never ran or never "
+          "returned (a task waiting for work queued behind it in a full pool?), a lock never released, or a "
+          "loop that never ends.";
     return result;
   }
   switch (outcome.kind) {
@@ -212,8 +225,8 @@ TestResult judged(const CatalogEntry& entry, const Records& records, const Child
       return result;
     case ChildOutcome::Kind::OutputLimit:
       result.status = TestStatus::OutputLimit;
-      result.message = "The test program " + outcome.describe() + ". Is something printing in a loop? Its last output:\n" +
-                       tail(printed, 5);
+      result.message = "The test program " + outcome.describe() +
+                       ". Is something printing in a loop? Its last output:\n" + tail(printed, 5);
       return result;
     case ChildOutcome::Kind::MemoryLimit:
       result.status = TestStatus::MemoryLimit;
@@ -243,9 +256,9 @@ TestResult judged(const CatalogEntry& entry, const Records& records, const Child
     const std::string crash = crash_report(printed, options.learner_dirs);
     const std::string when = began ? " before the test finished" : " before the test began (at start-up)";
     result.message = !sanitizer.empty() ? "The test program " + outcome.describe() + ":\n" + sanitizer
-                     : !crash.empty()   ? crash
-                                        : "The test program " + outcome.describe() + when + ". Its last output:\n" +
-                                            tail(printed, 12);
+                     : !crash.empty()
+                         ? crash
+                         : "The test program " + outcome.describe() + when + ". Its last output:\n" + tail(printed, 12);
     return result;
   }
   if (!all_passed) {
@@ -321,9 +334,7 @@ std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced)
   });
   if (first == raced.tests.end()) return "clean";
   const std::string race = first->message.substr(first->message.find(kRaceFound));
-  const auto costs = [&](const TestResult& test) {
-    return test.tag == "concurrency" || test.tag == kThreadSafety;
-  };
+  const auto costs = [&](const TestResult& test) { return test.tag == "concurrency" || test.tag == kThreadSafety; };
   const bool any_costs = std::any_of(result.tests.begin(), result.tests.end(), costs);
   int points = 0;
   for (auto& plain : result.tests) {
@@ -337,13 +348,15 @@ std::string fold_race_check(ExerciseResult& result, const ExerciseResult& raced)
     plain.message = race + (plain.name == first->name ? "" : "\n(The race showed in " + first->name + ".)");
     plain.tag = std::string(kThreadSafety);  // the fault, whatever concept the test teaches
   }
-  return "races found: the thread-safety tests lose their " + std::to_string(points) + (points == 1 ? " point" : " points");
+  return "races found: the thread-safety tests lose their " + std::to_string(points) +
+         (points == 1 ? " point" : " points");
 }
 
 std::string clean_failure_message(const std::string& gtest_failure) {
   auto lines = lines_of(gtest_failure);
   static const std::regex location(R"(^(unknown file|.*:\d+)$)");
-  if (!lines.empty() && std::regex_match(lines.front().begin(), lines.front().end(), location)) lines.erase(lines.begin());
+  if (!lines.empty() && std::regex_match(lines.front().begin(), lines.front().end(), location))
+    lines.erase(lines.begin());
   if (!lines.empty() && lines.front() == "Failed") lines.erase(lines.begin());
   std::string message = join(lines, 0, lines.size());
   while (!message.empty() && message.back() == '\n') message.pop_back();
@@ -358,8 +371,9 @@ std::string clean_failure_message(const std::string& gtest_failure) {
     const bool stub = mentions_not_implemented(message);
     message = "Expected: " + function + " to return\nGot:      it threw " + match[2].str() + "\nIdea:     " +
               (stub ? "this is still the stub's throw: replace it with your code, as the README's steps say"
-                    : "an exception escaped from " + function + ": its header says what it returns instead. A "
-                      "future's result() rethrows its task's exception, so catch it where you call result().");
+                    : "an exception escaped from " + function +
+                          ": its header says what it returns instead. A "
+                          "future's result() rethrows its task's exception, so catch it where you call result().");
   }
   return message;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "grader/protocol.hpp"
 #include "grader/runner/child_process.hpp"
 #include "grader/runner/grading.hpp"
 #include "grader/runner/scratch_directory.hpp"
@@ -102,13 +103,49 @@ TEST(JudgeTest, EveryRepeatedRunMustEnd) {
 }
 
 TEST(JudgeTest, AHangRecordNamesTheStep) {
-  const std::string hang = R"({"token":")" + kToken +
-                           R"(","event":"hang","test":"FileReaderTest.ReadsFiles","timeout_seconds":2,)"
-                           R"("step":"waiting for read_files to return","failures":[],"backtraces":"","backtrace_note":""})";
+  const std::string hang =
+      R"({"token":")" + kToken +
+      R"(","event":"hang","test":"FileReaderTest.ReadsFiles","timeout_seconds":2,)"
+      R"("step":"waiting for read_files to return","failures":[],"backtraces":"","backtrace_note":""})";
   ChildOutcome outcome = exited(86, record("start") + hang + "\n");
   const TestResult result = judge(outcome);
   EXPECT_EQ(result.status, TestStatus::Hung);
   EXPECT_NE(result.message.find("within 2 s. It was waiting for read_files to return."), std::string::npos);
+}
+
+/// A hang record carrying `more_fields` (",\"chart\":..."), as a grade binary's watchdog writes it.
+std::string hang_with(const std::string& more_fields) {
+  return R"({"token":")" + kToken +
+         R"(","event":"hang","test":"FileReaderTest.ReadsFiles","timeout_seconds":2,"idle_seconds":3,)"
+         R"("step":"waiting for read_files to return","failures":[],"backtraces":"","backtrace_note":"")" +
+         more_fields + "}\n";
+}
+
+TEST(JudgeTest, AHangRecordsChartIsShownAndCutToItsFirstLines) {
+  std::string chart;
+  for (int line = 1; line <= 500; ++line) chart += "chart line " + std::to_string(line) + "\\n";
+  const TestResult result = judge(exited(86, record("start") + hang_with(R"(,"chart":")" + chart + "\"")));
+  EXPECT_EQ(result.status, TestStatus::Hung);
+  EXPECT_NE(result.message.find("What your calls did until it was stopped"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("chart line 1\n"), std::string::npos) << result.message;
+  EXPECT_EQ(result.message.find("chart line 100\n"), std::string::npos) << "a forged chart floods the feedback";
+  // A chart that is not text is not shown, and the hang is still judged.
+  const TestResult odd = judge(exited(86, record("start") + hang_with(R"(,"chart":{"x":1})")));
+  EXPECT_EQ(odd.status, TestStatus::Hung);
+  EXPECT_EQ(odd.message.find("What your calls did"), std::string::npos) << odd.message;
+}
+
+TEST(JudgeTest, AHangRecordsTimelineIsCheckedLikeAnEndRecords) {
+  const TestResult kept = judge_test(
+      kEntry, exited(86, record("start") + hang_with(std::string(R"(,"timeline":)") + R"({"traceEvents":[]})")), "",
+      kToken, 1, TestRunOptions{.timelines = true});
+  EXPECT_EQ(kept.status, TestStatus::Hung);
+  EXPECT_TRUE(kept.timeline.events.is_array()) << kept.timeline.note;
+  const TestResult forged = judge_test(kEntry, exited(86, record("start") + hang_with(R"(,"timeline":"not a trace")")),
+                                       "", kToken, 1, TestRunOptions{.timelines = true});
+  EXPECT_EQ(forged.status, TestStatus::Hung);
+  EXPECT_TRUE(forged.timeline.events.is_null());
+  EXPECT_NE(forged.timeline.note, "");
 }
 
 TEST(JudgeTest, TheOutputAndMemoryLimitsNameThemselves) {
@@ -163,7 +200,8 @@ TEST(JudgeTest, ATestThatDidNotEndHasNoTimelineAndSaysWhy) {
   EXPECT_EQ(crashed.status, TestStatus::Crashed);
   EXPECT_TRUE(crashed.timeline.events.is_null());
   EXPECT_NE(crashed.timeline.note, "");
-  const TestResult tampered = judge_asking_for_timelines(exited(0, record("start", "guessed") + end_with_timeline(kOneCall)));
+  const TestResult tampered =
+      judge_asking_for_timelines(exited(0, record("start", "guessed") + end_with_timeline(kOneCall)));
   EXPECT_EQ(tampered.status, TestStatus::Tampered);
   EXPECT_TRUE(tampered.timeline.events.is_null()) << "an untrusted channel's timeline is not kept either";
 }
@@ -210,13 +248,37 @@ TEST(RunTest, ADeadlockIsCountedFromWhenTheCodeStoppedNotFromTheTestsLastBounded
                              .results_channel = true,
                              .token = kToken});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const CatalogEntry entry{.suite = "ResultsFixture", .name = "DeadlocksAfterABoundedWait", .points = 2, .step = 1,
-                           .tag = "x"};
+  const CatalogEntry entry{
+      .suite = "ResultsFixture", .name = "DeadlocksAfterABoundedWait", .points = 2, .step = 1, .tag = "x"};
   const TestResult judged = judge_test(entry, outcome, read_text(scratch.file("out")), kToken, 1, TestRunOptions{});
   EXPECT_EQ(judged.status, TestStatus::Hung);
   EXPECT_NE(judged.message.find("a deadlock. It was waiting for stuck to return."), std::string::npos)
       << judged.message;
   EXPECT_LT(seconds, 4.0) << "the idle time started again after the test's own bounded wait";
+}
+
+TEST(RunTest, ADeadlockShowsWhatTheCallsDidUntilItWasStopped) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a ThreadSanitizer build records no timeline";
+#endif
+  const ScratchDirectory scratch("judge-deadlock-chart-");
+  const ChildOutcome outcome =
+      run_child({WORKBOOK_RESULTS_FIXTURE, "--gtest_filter=ResultsFixture.DeadlocksOnItsOwnPool", "--workbook_results",
+                 std::string(protocol::kTimelineFlag), "--workbook_test_timeout=60"},
+                scratch.file("out"),
+                ChildOptions{.environment = {{"WORKBOOK_PATIENCE_MS", "1000"}, {"PATH", "/nonexistent"}},
+                             .results_channel = true,
+                             .token = kToken});
+  const CatalogEntry entry{
+      .suite = "ResultsFixture", .name = "DeadlocksOnItsOwnPool", .points = 2, .step = 1, .tag = "x"};
+  const TestResult judged =
+      judge_test(entry, outcome, read_text(scratch.file("out")), kToken, 1, TestRunOptions{.timelines = true});
+  EXPECT_EQ(judged.status, TestStatus::Hung);
+  // The outer call holds the only worker; the inner one waits behind it in the queue.
+  EXPECT_NE(judged.message.find("still running at the end"), std::string::npos) << judged.message;
+  EXPECT_NE(judged.message.find("still queued at the end"), std::string::npos) << judged.message;
+  ASSERT_TRUE(judged.timeline.events.is_array()) << judged.timeline.note;
+  EXPECT_FALSE(judged.timeline.events.empty());
 }
 
 }  // namespace

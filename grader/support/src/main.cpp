@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
   grader::prepare_crash_backtrace();
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, grader::report_crash);
   // Never destroyed: its detached thread may be waiting on it until the process exits.
-  static auto* watchdog = new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30));
+  static auto* watchdog = new grader::Watchdog(std::chrono::seconds(timeout_seconds > 0 ? timeout_seconds : 30), timelines);
   testing::UnitTest::GetInstance()->listeners().Append(new grader::ResultRecorder(*watchdog, timelines));
   return RUN_ALL_TESTS();
 }

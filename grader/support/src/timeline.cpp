@@ -70,6 +70,17 @@ std::string timeline_report(const std::string& calls) {
          cf::trace::ascii_chart(trace, cf::trace::ChartOptions{.width = kChartWidth});
 }
 
+std::string hang_chart(std::size_t max_bytes) {
+  if (!kRecord) return {};
+  const cf::trace::Trace trace = stop_recording();
+  if (trace.events.empty()) return {};
+  std::string chart = cf::trace::ascii_chart(trace, cf::trace::ChartOptions{.width = kChartWidth});
+  if (chart.size() > max_bytes) {
+    chart = cf::trace::ascii_chart(trace, cf::trace::ChartOptions{.width = kChartWidth, .legend = false});
+  }
+  return chart.size() <= max_bytes ? chart : std::string();
+}
+
 std::string end_test_timeline(std::size_t max_bytes) {
   if (!kRecord) return {};
   cf::trace::Trace trace = stop_recording();

@@ -21,6 +21,7 @@
 
 #include "grader/monitor.hpp"
 #include "grader/protocol.hpp"
+#include "grader/timeline.hpp"
 #include "results_channel.hpp"
 
 namespace workbook::grader {
@@ -28,6 +29,9 @@ namespace workbook::grader {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// A hang's chart, at most: a legend line for each of a few dozen calls.
+constexpr std::size_t kChartBytes = 8 << 10;
 
 /// gdb's "thread apply all bt" of this process, or why there is none.
 struct Backtraces {
@@ -158,7 +162,10 @@ std::chrono::milliseconds idle_limit() { return patience() + std::chrono::millis
 
 }  // namespace
 
-Watchdog::Watchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { watch(); }) { thread_.detach(); }
+Watchdog::Watchdog(std::chrono::seconds limit, bool timelines)
+    : limit_(limit), timelines_(timelines), thread_([this] { watch(); }) {
+  thread_.detach();
+}
 
 void Watchdog::arm(std::string test) {
   std::lock_guard lock(mutex_);
@@ -197,8 +204,8 @@ void Watchdog::watch() {
       if (changed_.wait_until(lock, next, [&] { return deadline_ != deadline; })) break;
       if (Clock::now() >= deadline) report_hang(false);
       const CpuTicks now = cpu_ticks(self);
-      const bool ran = now.others != seen.others ||
-                       (InLearnerCode::on_test_thread() && now.test_thread != seen.test_thread);
+      const bool ran =
+          now.others != seen.others || (InLearnerCode::on_test_thread() && now.test_thread != seen.test_thread);
       seen = now;
       if (ran) {
         last_run = Clock::now();
@@ -220,6 +227,14 @@ void Watchdog::report_hang(bool idle) {
                            {"failures", failures_},
                            {"backtraces", backtraces.text},
                            {"backtrace_note", backtraces.note}};
+  // The learner's threads are blocked or busy elsewhere: none of them holds the recorder, whose
+  // lock is only ever taken for a moment.
+  if (std::string chart = hang_chart(kChartBytes); !chart.empty()) report["chart"] = std::move(chart);
+  if (timelines_) {
+    if (const std::string timeline = end_test_timeline(protocol::kTimelineBytes); !timeline.empty()) {
+      report["timeline"] = nlohmann::json::parse(timeline);
+    }
+  }
   results_channel().write(report);
   std::cerr << "\n[  HANG    ] " << test_ << " did not finish within " << limit_.count() << " s while "
             << report["step"].get<std::string>() << ".\n";

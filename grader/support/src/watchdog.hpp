@@ -16,8 +16,9 @@ namespace workbook::grader {
 /// Kills the process with a report when a test runs longer than its time limit.
 class Watchdog {
  public:
-  /// Starts watching on a detached thread of its own: it only ever ends the process.
-  explicit Watchdog(std::chrono::seconds limit);
+  /// Starts watching on a detached thread of its own: it only ever ends the process. With
+  /// `timelines`, a hang record carries the test's timeline as an end record would.
+  Watchdog(std::chrono::seconds limit, bool timelines);
 
   /// A test starts: its limit runs from now.
   void arm(std::string test);
@@ -32,6 +33,7 @@ class Watchdog {
   [[noreturn]] void report_hang(bool idle);
 
   const std::chrono::seconds limit_;
+  const bool timelines_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<Clock::time_point> deadline_;

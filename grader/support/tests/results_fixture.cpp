@@ -43,4 +43,13 @@ TEST(ResultsFixture, DeadlocksAfterABoundedWait) {
   stuck.get();
 }
 
+// The code under test waits, on a one-worker pool's only worker, for a call queued behind it.
+TEST(ResultsFixture, DeadlocksOnItsOwnPool) {
+  cf::ThreadPoolExecutor pool(1);
+  workbook::grader::call("outer", [&] {
+    cf::Future<int> outer = pool.submit([&pool] { return pool.submit([] { return 1; }).result(); });
+    return outer.result();
+  });
+}
+
 }  // namespace

@@ -41,6 +41,7 @@ struct Event {
 /// Everything recorded between start() and stop(), in the order it happened.
 struct Trace {
   std::vector<Event> events;
+  std::chrono::nanoseconds stopped{0};  // when the recording stopped: calls still open ran until then
 };
 
 /// Clears what was recorded and starts recording.

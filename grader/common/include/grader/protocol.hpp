@@ -15,14 +15,15 @@ inline constexpr std::string_view kCatalogFlag = "--workbook_catalog=";
 ///   {"token", "event": "start", "test": "Suite.Name"}            a test began
 ///   {"token", "event": "end", "test", "passed": bool, "failures": [messages], "timeline" (kTimelineFlag)}
 ///   {"token", "event": "hang", "test", "timeout_seconds", "idle_seconds", "step", "failures", "backtraces",
-///    "backtrace_note"}
+///    "backtrace_note", "chart" (optional), "timeline" (kTimelineFlag)}
 /// "hang": the watchdog stopped a test at its time limit, or earlier when no thread had run for
 /// "idle_seconds" (0: it was the time limit); "step" says what it was doing ("waiting
 /// for ...", or "running the test body"); "backtraces" is gdb's "thread apply all bt" output ("" if
-/// it could not be had, and "backtrace_note" says why). The runner trusts none of it: a record
-/// without the token, a malformed line or a test it did not ask for makes the test "tampered".
+/// it could not be had, and "backtrace_note" says why); "chart" is cf::trace's ASCII chart of what
+/// the test's calls did until then (absent under TSan, or if no call was submitted). The runner trusts none of it: a
+/// record without the token, a malformed line or a test it did not ask for makes the test "tampered".
 inline constexpr std::string_view kResultsFlag = "--workbook_results";
-/// With kResultsFlag: each "end" record also carries "timeline", what the test's futures did
+/// With kResultsFlag: each "end" and "hang" record also carries "timeline", what the test's futures did
 /// (cf::trace, from the test's start or up to a failed check that showed it) in Chrome's
 /// trace-event format, at most kTimelineBytes of it: a longer one keeps its first calls. Not in a
 /// ThreadSanitizer build, which records nothing (grader/timeline.hpp).

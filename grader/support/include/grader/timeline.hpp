@@ -22,6 +22,11 @@ void start_test_timeline();
 /// under TSan.
 std::string timeline_report(const std::string& calls);
 
+/// For a test the watchdog stops: the chart of what its calls did until now (still running,
+/// still queued), its legend left out if the whole would pass `max_bytes`. Stops the recording.
+/// "" under TSan or when no call was submitted.
+std::string hang_chart(std::size_t max_bytes);
+
 /// The test's timeline in Chrome's trace-event format (cf::trace::chrome_json), from its start
 /// to now, or to the timeline_report() that stopped it; stops the recording. At most `max_bytes`:
 /// a longer one keeps its first events. "" under TSan.
