@@ -2,19 +2,18 @@
 // watching for saves, hints, reset and the reference solution.
 #include <unistd.h>
 
+#include <fmt/color.h>
+#include <fmt/format.h>
 #include <boost/process/args.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/system.hpp>
-#include <fmt/color.h>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <variant>
@@ -38,25 +37,23 @@ using grader::Exercise;
 using grader::ExerciseResult;
 using grader::Lesson;
 
-/// The workbook in the order to work through it: each exercise right after the last lesson that
-/// prepares it; exercises no lesson names come last.
+/// The workbook in the order to work through it: each lesson, then its task, then the larger
+/// exercises it completes the preparation for; those that name no lesson come last.
 using Item = std::variant<const Lesson*, const Exercise*>;
 std::vector<Item> sequence(const grader::Manifest& manifest) {
   std::vector<Item> items;
-  std::set<std::string> placed;
-  for (std::size_t i = 0; i < manifest.lessons.size(); ++i) {
-    const Lesson& lesson = manifest.lessons[i];
-    items.push_back(&lesson);
-    const bool last_for_exercise =
-        std::none_of(manifest.lessons.begin() + static_cast<std::ptrdiff_t>(i) + 1, manifest.lessons.end(),
-                     [&](const Lesson& later) { return later.exercise == lesson.exercise; });
-    if (!lesson.exercise.empty() && last_for_exercise && placed.insert(lesson.exercise).second) {
-      items.push_back(manifest.find(lesson.exercise));
+  const auto add_after = [&](int lesson) {
+    for (const char* kind : {"task", "exercise"}) {
+      for (const auto& exercise : manifest.exercises) {
+        if (exercise.after_lesson == lesson && exercise.kind == kind) items.push_back(&exercise);
+      }
     }
+  };
+  for (const auto& lesson : manifest.lessons) {
+    items.push_back(&lesson);
+    add_after(lesson.number);
   }
-  for (const auto& exercise : manifest.exercises) {
-    if (!placed.contains(exercise.name)) items.push_back(&exercise);
-  }
+  add_after(0);
   return items;
 }
 
@@ -83,7 +80,6 @@ std::string bold(const Context& context, std::string_view text) {
   return context.color ? fmt::format(fmt::emphasis::bold, "{}", text) : std::string(text);
 }
 
-
 /// Grades `exercise` in the learner's folder with the kit of `build_dir`.
 ExerciseResult grade_in(const Context& context, const Exercise& exercise, const GradeRequest& request,
                         const fs::path& build_dir, bool race) {
@@ -95,7 +91,9 @@ ExerciseResult grade_in(const Context& context, const Exercise& exercise, const 
                              .timelines = request.timeline && !race};
   run.child.limits.output_bytes = 4u << 20;
   // One work folder per workbook copy and exercise, used by one command at a time.
-  const fs::path work_dir = build_dir / "workbook" / fmt::format("learner-{:016x}", std::hash<std::string>{}(context.root.string())) / exercise.name;
+  const fs::path work_dir = build_dir / "workbook" /
+                            fmt::format("learner-{:016x}", std::hash<std::string>{}(context.root.string())) /
+                            exercise.name;
   fs::create_directories(work_dir);
   const grader::FileLock lock(work_dir / "grading.lock");
   return grader::grade_with_kit(kit, context.exercise_dir(exercise), work_dir, run,
@@ -120,7 +118,8 @@ std::string race_check_of(const Context& context, const Exercise& exercise, cons
     std::cout << "Building the grader with ThreadSanitizer (the first time takes a few minutes)...\n" << std::flush;
   }
   try {
-    return grader::fold_race_check(result, grade_in(context, exercise, request, configured_race_build_dir(context), true));
+    return grader::fold_race_check(result,
+                                   grade_in(context, exercise, request, configured_race_build_dir(context), true));
   } catch (const std::exception& error) {
     return std::string("skipped: ") + error.what();
   }
@@ -129,9 +128,9 @@ std::string race_check_of(const Context& context, const Exercise& exercise, cons
 /// What the race check's verdict means for the learner, after the plain report.
 void print_race_check(const Context& context, const Exercise& exercise, const std::string& verdict,
                       const ExerciseResult& plain, const ExerciseResult& raced, const grader::ReportStyle& style) {
-  const std::string again = style.watching ? "Watch grades it again by itself when the build has finished."
-                                           : "Grade it again when the build has finished: tools/workbook grade " +
-                                                 exercise.name;
+  const std::string again = style.watching
+                                ? "Watch grades it again by itself when the build has finished."
+                                : "Grade it again when the build has finished: tools/workbook grade " + exercise.name;
   std::cout << '\n' << bold(context, "Race check (ThreadSanitizer):") << ' ';
   if (verdict == "clean") {
     std::cout << "no data race found.\n";
@@ -141,7 +140,8 @@ void print_race_check(const Context& context, const Exercise& exercise, const st
         "{} counts as done once the race check passes too. {}\n",
         race_grader_log(context).string(), exercise.name, again);
   } else if (verdict.starts_with("skipped")) {
-    std::cout << verdict << " (it counts as passed where ThreadSanitizer cannot run; try again: tools/workbook grade --race "
+    std::cout << verdict
+              << " (it counts as passed where ThreadSanitizer cannot run; try again: tools/workbook grade --race "
               << exercise.name << ")\n";
   } else if (verdict.starts_with("not run")) {
     std::cout << verdict << ".\n";
@@ -174,9 +174,9 @@ void record(Context& context, const ExerciseResult& result, const std::string& r
   ExerciseProgress& entry = context.progress.exercises[result.exercise->name];
   entry.earned = result.earned();
   entry.possible = result.possible();
-  entry.status = result.all_passed()                                                          ? "passed"
+  entry.status = result.all_passed()                                                                ? "passed"
                  : result.all_not_implemented() || result.status == ExerciseResult::Status::Missing ? "pending"
-                                                                                               : "failing";
+                                                                                                    : "failing";
   entry.graded_at = now_utc();
   entry.race_check = race_check;
   context.save_progress();
@@ -207,8 +207,10 @@ std::optional<std::string> original_stub(const Context& context, const fs::path&
 
 const Exercise& Context::exercise(const std::string& name) const {
   if (name.empty()) {
-    for (const auto& candidate : manifest.exercises) {
-      if (!progress.passed(candidate.name)) return candidate;
+    // The next one in the workbook's order, as the overview suggests it.
+    for (const Item& item : sequence(manifest)) {
+      const auto* candidate = std::get_if<const Exercise*>(&item);
+      if (candidate && !progress.passed((*candidate)->name)) return **candidate;
     }
     return manifest.exercises.back();
   }
@@ -256,19 +258,19 @@ int overview(Context& context) {
   std::cout << bold(context, "Executors Workbook: your progress") << "\n\n"
             << fmt::format("  Lessons    {} {:>2}/{} run\n", bar(lessons_run, manifest.lessons.size()), lessons_run,
                            manifest.lessons.size())
-            << fmt::format("  Exercises  {} {:>2}/{} done, {}/{} points\n\n",
-                           bar(passed, manifest.exercises.size()), passed, manifest.exercises.size(), points, possible);
+            << fmt::format("  Exercises  {} {:>2}/{} done, {}/{} points\n\n", bar(passed, manifest.exercises.size()),
+                           passed, manifest.exercises.size(), points, possible);
   auto next = std::find_if(items.begin(), items.end(), [&](const Item& item) { return !done(context, item); });
   if (next == items.end()) {
     std::cout << bold(context, "Everything is done.") << " Well done!\n";
   } else if (auto* lesson = std::get_if<const Lesson*>(&*next)) {
-    std::cout << bold(context, "Next:") << fmt::format(" lesson {}, {}\n  {}\n", (*lesson)->number, (*lesson)->title,
-                                                       (*lesson)->summary)
+    std::cout << bold(context, "Next:")
+              << fmt::format(" lesson {}, {}\n  {}\n", (*lesson)->number, (*lesson)->title, (*lesson)->summary)
               << fmt::format("  Run it:  tools/workbook lesson {}\n", (*lesson)->number);
   } else {
     const Exercise& exercise = *std::get<const Exercise*>(*next);
-    std::cout << bold(context, "Next:") << fmt::format(" exercise {}, {} ({})\n", exercise.number, exercise.title,
-                                                       exercise.level)
+    std::cout << bold(context, "Next:")
+              << fmt::format(" exercise {}, {} ({})\n", exercise.number, exercise.title, exercise.level)
               << fmt::format("  Read exercises/{}/README.md, edit", exercise.dir);
     for (const auto& file : exercise.files) std::cout << " exercises/" << exercise.dir << "/" << file;
     std::cout << fmt::format("\n  Grade it:  tools/workbook grade {}   (or: tools/workbook watch {})\n", exercise.name,
@@ -284,8 +286,11 @@ int list(Context& context) {
     const bool run = context.progress.lessons_run.contains(lesson.number);
     std::cout << fmt::format("  {:>2}  {:<65} {}\n", lesson.number, lesson.title, run ? "done" : "pending");
   }
-  std::cout << '\n' << bold(context, "Exercises") << '\n';
-  const auto described = [](const Exercise& exercise) { return exercise.title + " (" + exercise.level + ")"; };
+  // A task says its lesson instead of its level: every task is a beginner's few lines.
+  const auto described = [](const Exercise& exercise) {
+    return fmt::format("{} ({})", exercise.title,
+                       exercise.kind == "task" ? fmt::format("lesson {}", exercise.after_lesson) : exercise.level);
+  };
   // Columns as wide as the manifest's longest name and description, so that every row lines up.
   std::size_t name_width = 0;
   std::size_t description_width = 0;
@@ -293,16 +298,31 @@ int list(Context& context) {
     name_width = std::max(name_width, exercise.name.size());
     description_width = std::max(description_width, described(exercise).size());
   }
-  for (const auto& exercise : context.manifest.exercises) {
-    auto it = context.progress.exercises.find(exercise.name);
-    const bool graded = it != context.progress.exercises.end() && !it->second.graded_at.empty();
-    const std::string status = !graded ? "pending" : context.progress.passed(exercise.name) ? "done" : it->second.status;
-    const std::string points = graded ? fmt::format("{}/{}", it->second.earned, exercise.points)
-                                      : fmt::format("-/{}", exercise.points);
-    std::cout << fmt::format("  {:>2}  {:<{}} {:<{}} {:<8} {:>6}", exercise.number, exercise.name, name_width,
-                             described(exercise), description_width, status, points);
-    if (graded && !it->second.race_check.empty()) std::cout << "  race check: " << it->second.race_check;
-    std::cout << '\n';
+  // The tasks in the order of their lessons.
+  std::vector<const Exercise*> in_order;
+  for (const auto& exercise : context.manifest.exercises) in_order.push_back(&exercise);
+  const auto lesson_of_task = [](const Exercise* exercise) {
+    return exercise->kind == "task" ? exercise->after_lesson : 0;
+  };
+  std::stable_sort(in_order.begin(), in_order.end(),
+                   [&](const Exercise* a, const Exercise* b) { return lesson_of_task(a) < lesson_of_task(b); });
+  for (const auto& [kind, heading] : {std::pair{"exercise", "Exercises"}, std::pair{"task", "Lesson tasks"}}) {
+    std::cout << '\n' << bold(context, heading) << '\n';
+    for (const Exercise* listed : in_order) {
+      const Exercise& exercise = *listed;
+      if (exercise.kind != kind) continue;
+      auto it = context.progress.exercises.find(exercise.name);
+      const bool graded = it != context.progress.exercises.end() && !it->second.graded_at.empty();
+      const std::string status = !graded                                  ? "pending"
+                                 : context.progress.passed(exercise.name) ? "done"
+                                                                          : it->second.status;
+      const std::string points =
+          graded ? fmt::format("{}/{}", it->second.earned, exercise.points) : fmt::format("-/{}", exercise.points);
+      std::cout << fmt::format("  {:>2}  {:<{}} {:<{}} {:<8} {:>6}", exercise.number, exercise.name, name_width,
+                               described(exercise), description_width, status, points);
+      if (graded && !it->second.race_check.empty()) std::cout << "  race check: " << it->second.race_check;
+      std::cout << '\n';
+    }
   }
   return 0;
 }
@@ -326,15 +346,15 @@ int lesson(Context& context, int number, const std::vector<std::string>& knobs, 
   }
   if (!run_only) std::cout << grader::read_text(context.root / "lessons" / lesson->slug / "README.md") << '\n';
   std::cout << bold(context, fmt::format("Running lessons/{}/main.cpp", lesson->slug)) << '\n' << std::flush;
-  const std::string error =
-      grader::build_target(context.build_dir, lesson->program, context.build_dir / ("workbook-" + lesson->program + ".log"));
+  const std::string error = grader::build_target(context.build_dir, lesson->program,
+                                                 context.build_dir / ("workbook-" + lesson->program + ".log"));
   if (!error.empty()) {
     std::cerr << "The lesson's program does not compile:\n" << error;
     return 1;
   }
   namespace bp = boost::process;
-  const int code = bp::system(bp::exe = (context.build_dir / "lessons" / lesson->program).string(),
-                              bp::args = knobs, bp::std_in < stdin, bp::std_out > stdout, bp::std_err > stderr);
+  const int code = bp::system(bp::exe = (context.build_dir / "lessons" / lesson->program).string(), bp::args = knobs,
+                              bp::std_in<stdin, bp::std_out> stdout, bp::std_err > stderr);
   context.progress.lessons_run.insert(number);
   context.save_progress();
   if (code != 0) std::cerr << fmt::format("The lesson's program exited with code {}.\n", code);
@@ -382,7 +402,8 @@ int hint(Context& context, const std::string& name) {
   }
   if (entry.hints_shown >= static_cast<int>(exercise.hints.size())) {
     std::cout << fmt::format("You have seen all {} hints for {}:\n", exercise.hints.size(), exercise.name);
-    for (std::size_t i = 0; i < exercise.hints.size(); ++i) std::cout << fmt::format("  {}. {}\n", i + 1, exercise.hints[i]);
+    for (std::size_t i = 0; i < exercise.hints.size(); ++i)
+      std::cout << fmt::format("  {}. {}\n", i + 1, exercise.hints[i]);
     return 0;
   }
   const int shown = entry.hints_shown++;

@@ -44,7 +44,6 @@ Manifest Manifest::load(const std::filesystem::path& file) {
                                       .slug = field<std::string>(entry, "slug", at),
                                       .title = field<std::string>(entry, "title", at),
                                       .program = field<std::string>(entry, "program", at),
-                                      .exercise = entry.value("exercise", ""),
                                       .summary = entry.value("summary", "")});
   }
   std::set<std::string> names;
@@ -54,6 +53,8 @@ Manifest Manifest::load(const std::filesystem::path& file) {
                       .dir = field<std::string>(entry, "dir", at),
                       .title = field<std::string>(entry, "title", at),
                       .level = field<std::string>(entry, "level", at),
+                      .kind = field<std::string>(entry, "kind", at),
+                      .after_lesson = entry.value("after_lesson", 0),
                       .header = field<std::string>(entry, "header", at),
                       .files = field<std::vector<std::string>>(entry, "files", at),
                       .points = field<int>(entry, "points", at),
@@ -62,12 +63,15 @@ Manifest Manifest::load(const std::filesystem::path& file) {
                       .number = static_cast<int>(manifest.exercises.size()) + 1};
     if (!names.insert(exercise.name).second) throw std::runtime_error(at + ": duplicate name " + exercise.name);
     if (exercise.files.empty()) throw std::runtime_error(at + ": \"files\" is empty");
+    if (exercise.kind != "task" && exercise.kind != "exercise") {
+      throw std::runtime_error(at + ": \"kind\" is \"" + exercise.kind + "\", not \"task\" or \"exercise\"");
+    }
     manifest.exercises.push_back(std::move(exercise));
   }
-  for (const auto& lesson : manifest.lessons) {
-    if (!lesson.exercise.empty() && !manifest.find(lesson.exercise)) {
-      throw std::runtime_error(where + ", lesson " + std::to_string(lesson.number) + ": no exercise " +
-                               lesson.exercise);
+  for (const auto& exercise : manifest.exercises) {
+    if (exercise.after_lesson != 0 && !manifest.lesson(exercise.after_lesson)) {
+      throw std::runtime_error(where + ", exercise " + exercise.name + ": no lesson " +
+                               std::to_string(exercise.after_lesson) + " to come after");
     }
   }
   return manifest;

@@ -131,19 +131,40 @@ class LearnerTest(WorkbookCase):
             self.assertRegex(listing, rf"{exercise['name']}\s+.*pending\s+-/{exercise['points']}")
         self.assertEqual(workbook(self.root, "lessons", check_code=0).stdout.count("\n    "), len(manifest["lessons"]))
 
-    def test_list_lines_up_its_columns_for_every_exercise(self):
+    def test_list_lines_up_its_columns_and_shows_the_tasks_apart(self):
+        manifest = json.loads((SOURCE / "workbook.json").read_text())
         listing = workbook(self.root, "list", check_code=0).stdout
-        rows = listing.split("Exercises\n", 1)[1].splitlines()
+        exercises, tasks = listing.split("Exercises\n", 1)[1].split("Lesson tasks\n", 1)
+        rows = [row for row in (exercises + tasks).splitlines() if " pending " in row]
+        self.assertEqual(len(rows), len(manifest["exercises"]), listing)
         self.assertEqual(len({row.index(" pending ") for row in rows}), 1, listing)
         self.assertEqual(len({row.index(" Task: ") for row in rows if " Task: " in row} |
                              {row.index(" Parallel ") for row in rows if " Parallel " in row}), 1, listing)
+        for exercise in manifest["exercises"]:
+            section = tasks if exercise["kind"] == "task" else exercises
+            self.assertRegex(section, rf" {exercise['name']} ", listing)
+        self.assertRegex(tasks, r"cancel_queued\s+Task: cancel every queued call \(lesson 5\)")
 
-    def test_a_lessons_task_comes_right_after_the_lesson(self):
-        state = {"format_version": 1, "lessons_run": [1], "exercises": {}}
-        (self.root / ".workbook-state.json").write_text(json.dumps(state))
-        overview = workbook(self.root, check_code=0).stdout
-        self.assertIn("Next: exercise 7, Task: download every page on a pool, errors included (beginner)", overview)
-        self.assertIn("Grade it:  tools/workbook grade download_all", overview)
+    def test_each_lesson_is_followed_by_its_task_then_the_exercises_it_prepares(self):
+        manifest = json.loads((SOURCE / "workbook.json").read_text())
+        number = {exercise["name"]: i + 1 for i, exercise in enumerate(manifest["exercises"])}
+        # The next step after lesson 12: its task, then the exercises that lesson 12 completes.
+        after_12 = sorted((exercise for exercise in manifest["exercises"] if exercise["after_lesson"] == 12),
+                          key=lambda exercise: exercise["kind"] != "task")
+        self.assertGreater(len(after_12), 1, "lesson 12 prepares a task and at least one exercise")
+        state = {"format_version": 1, "lessons_run": list(range(1, 13)),
+                 "exercises": {exercise["name"]: {"earned": exercise["points"], "possible": exercise["points"],
+                                                  "status": "passed", "graded_at": "2026-12-07T00:00:00Z", "race_check": "clean"}
+                               for exercise in manifest["exercises"] if exercise["after_lesson"] < 12}}
+        for done_before in range(len(after_12)):
+            for exercise in after_12[:done_before]:
+                state["exercises"][exercise["name"]] = {"earned": exercise["points"], "possible": exercise["points"],
+                                                        "status": "passed", "graded_at": "2026-12-07T00:00:00Z", "race_check": "clean"}
+            (self.root / ".workbook-state.json").write_text(json.dumps(state))
+            overview = workbook(self.root, check_code=0).stdout
+            expected = after_12[done_before]
+            self.assertIn(f"Next: exercise {number[expected['name']]}, {expected['title']}", overview)
+            self.assertIn(f"Grade it:  tools/workbook grade {expected['name']}", overview)
 
     def test_the_stub_fails_with_not_implemented_and_nothing_is_written_to_the_learners_files(self):
         before = (self.root / FILE_READER).read_text()

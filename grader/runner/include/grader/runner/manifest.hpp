@@ -9,10 +9,12 @@
 namespace workbook::grader {
 
 struct Exercise {
-  std::string name;   ///< "file_reader": used in target names and on the command line
-  std::string dir;    ///< "01-file-reader", under exercises/ (and solutions/, and a submission)
-  std::string title;  ///< "Parallel file reader"
-  std::string level;  ///< beginner, intermediate, advanced
+  std::string name;      ///< "file_reader": used in target names and on the command line
+  std::string dir;       ///< "01-file-reader", under exercises/ (and solutions/, and a submission)
+  std::string title;     ///< "Parallel file reader"
+  std::string level;     ///< beginner, intermediate, advanced
+  std::string kind;      ///< "task": a lesson's practice, a few lines; "exercise": a larger one
+  int after_lesson = 0;  ///< the lesson it comes right after in the workbook's order (0: after the last)
   std::string header;
   std::vector<std::string> files;  ///< what the learner edits
   int points = 0;
@@ -23,10 +25,9 @@ struct Exercise {
 
 struct Lesson {
   int number = 0;
-  std::string slug;      ///< "03-futures", its folder under lessons/
+  std::string slug;  ///< "03-futures", its folder under lessons/
   std::string title;
-  std::string program;   ///< the CMake target of its program
-  std::string exercise;  ///< the exercise that practises it ("" if none)
+  std::string program;  ///< the CMake target of its program
   std::string summary;
 };
 
