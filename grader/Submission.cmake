@@ -40,9 +40,20 @@ function(workbook_read_manifest manifest)
   set(WORKBOOK_EXERCISES ${names} PARENT_SCOPE)
 endfunction()
 
+# The CMake target of an exercise's "libraries" entry in workbook.json: "httplib" stands for
+# httplib::httplib; a name with "::" (cf::asio) is a target already.
+function(workbook_library_target dependency out)
+  if(dependency MATCHES "::")
+    set(${out} ${dependency} PARENT_SCOPE)
+  else()
+    set(${out} ${dependency}::${dependency} PARENT_SCOPE)
+  endif()
+endfunction()
+
 # The precompiled headers every submission reuses, built once: <cf/cf.hpp>, plus <httplib.h> for
-# exercises that use httplib. workbook_submission_pch[_<library>...] matches an exercise's
-# "libraries" in workbook.json. They save about a second per edit of a learner's file.
+# exercises that use httplib and <cf/asio.hpp> for those that use cf::asio.
+# workbook_submission_pch[_<library>] matches an exercise's "libraries" in workbook.json. They save
+# about a second per edit of a learner's file.
 function(workbook_add_submission_pchs)
   add_library(workbook_submission_pch OBJECT ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/submission_pch.cpp)
   target_link_libraries(workbook_submission_pch PRIVATE cf::cf workbook_warnings)
@@ -50,6 +61,9 @@ function(workbook_add_submission_pchs)
   add_library(workbook_submission_pch_httplib OBJECT ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/submission_pch.cpp)
   target_link_libraries(workbook_submission_pch_httplib PRIVATE cf::cf httplib::httplib workbook_warnings)
   target_precompile_headers(workbook_submission_pch_httplib PRIVATE <httplib.h> <cf/cf.hpp>)
+  add_library(workbook_submission_pch_cf_asio OBJECT ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/submission_pch.cpp)
+  target_link_libraries(workbook_submission_pch_cf_asio PRIVATE cf::asio workbook_warnings)
+  target_precompile_headers(workbook_submission_pch_cf_asio PRIVATE <cf/asio.hpp> <cf/cf.hpp>)
 endfunction()
 
 # grader_suite_<name>: the exercise's suite, compiled once and linked into every grade binary.
@@ -64,6 +78,12 @@ function(workbook_add_suites)
     target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/exercises/${WORKBOOK_EXERCISE_${name}_DIR})
     target_link_libraries(${target} PUBLIC workbook::grader_support workbook::mock_server cf::cf
                                       PRIVATE workbook_warnings)
+    # A suite may use what its exercise's interface needs (an awaitable from cf::asio, say).
+    foreach(dependency IN LISTS WORKBOOK_EXERCISE_${name}_LIBRARIES)
+      if(dependency MATCHES "::")
+        target_link_libraries(${target} PUBLIC ${dependency})
+      endif()
+    endforeach()
     target_precompile_headers(${target} REUSE_FROM workbook_grader_support)
 
     set(lister grader_catalog_${name})
@@ -118,12 +138,15 @@ function(workbook_add_submission label dir)
     target_link_libraries(${library} PUBLIC cf::cf PRIVATE workbook_warnings)
     set(pch workbook_submission_pch)
     foreach(dependency IN LISTS WORKBOOK_EXERCISE_${name}_LIBRARIES)
-      target_link_libraries(${library} PUBLIC ${dependency}::${dependency})
-      string(APPEND pch _${dependency})
+      workbook_library_target(${dependency} dependency_target)
+      target_link_libraries(${library} PUBLIC ${dependency_target})
+      # A library with headers of its own has a PCH with them; cf::process needs none (cf.hpp has it).
+      string(MAKE_C_IDENTIFIER ${dependency} suffix)
+      if(TARGET ${pch}_${suffix})
+        string(APPEND pch _${suffix})
+      endif()
     endforeach()
-    if(TARGET ${pch})
-      target_precompile_headers(${library} REUSE_FROM ${pch})
-    endif()
+    target_precompile_headers(${library} REUSE_FROM ${pch})
     set(header ${exercise_dir}/${WORKBOOK_EXERCISE_${name}_HEADER})
     set(original ${PROJECT_SOURCE_DIR}/exercises/${WORKBOOK_EXERCISE_${name}_DIR}/${WORKBOOK_EXERCISE_${name}_HEADER})
     if(EXISTS ${header} AND NOT header STREQUAL original)

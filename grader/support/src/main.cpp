@@ -33,6 +33,7 @@
 
 #include "grader/graded_test.hpp"
 #include "grader/monitor.hpp"
+#include "grader/process_workers.hpp"
 #include "grader/protocol.hpp"
 #include "grader/timeline.hpp"
 #include "results_channel.hpp"
@@ -222,15 +223,24 @@ std::optional<std::string> flag_value(std::string_view arg, std::string_view fla
   return std::string(arg.substr(flag.size()));
 }
 
+WorkerGuard worker_guard = nullptr;  // set at static initialisation, read by main()
+
 }  // namespace
 
 void take_results_token() { results_channel().open(); }
+
+bool serve_process_pool_workers(WorkerGuard guard) {
+  worker_guard = guard;
+  return true;
+}
 
 }  // namespace workbook::grader
 
 int main(int argc, char** argv) {
   namespace grader = workbook::grader;
   namespace protocol = grader::protocol;
+  // A process pool's worker (a suite registered the guard): it serves calls, then ends here.
+  if (grader::worker_guard && grader::worker_guard(argc, argv)) return 0;
   testing::InitGoogleTest(&argc, argv);  // leaves the flags it does not know in argv
 
   std::optional<std::string> catalog;
