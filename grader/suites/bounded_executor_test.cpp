@@ -19,6 +19,7 @@
 #include "grader/graded_test.hpp"
 #include "grader/learner_call.hpp"
 #include "grader/monitor.hpp"
+#include "grader/wrapped_pool.hpp"
 #include "workbook/gate.hpp"
 
 namespace {
@@ -28,9 +29,12 @@ using workbook::Gate;
 using workbook::grader::Background;
 using workbook::grader::call;
 using workbook::grader::describe_current_exception;
+using workbook::grader::expect_calls_run_on_the_pool;
+using workbook::grader::expect_exceptions_stay_in_their_futures;
 using workbook::grader::Feedback;
 using workbook::grader::LearnerError;
 using workbook::grader::Monitor;
+using workbook::grader::outcome_of;
 using workbook::grader::patience;
 using workbook::grader::settle_time;
 
@@ -103,55 +107,17 @@ class BoundedExecutorTest : public testing::Test {
   std::optional<BoundedExecutor> executor_;  // last: destroyed first, while the gate still exists
 };
 
-/// The exception a future holds, as "<type>: <what>", or "no exception".
-std::string outcome_of(const cf::Future<int>& future) {
-  try {
-    return fmt::format("the value {}", future.result());
-  } catch (...) {
-    return describe_current_exception();
-  }
-}
-
 GRADED_TEST_F(BoundedExecutorTest, RunsCallsOnThePoolAndReturnsTheirFutures, .points = 4, .step = 1, .tag = "futures") {
   make(2, 4);
-  Gate together(patience());
-  together.open_when_waiting(2);  // the calls return once 2 run at the same time
-  std::vector<cf::Future<int>> futures;
-  for (int i = 1; i <= 4; ++i) {
-    futures.push_back(call("submit", [&] {
-      return executor_->submit([&together, i] {
-        together.pass();
-        return i * 10;
-      });
-    }));
-  }
-  for (int i = 1; i <= 4; ++i) {
-    const std::string got = outcome_of(futures[static_cast<std::size_t>(i - 1)]);
-    if (got != fmt::format("the value {}", i * 10)) {
-      ADD_FAILURE() << Feedback{
-          .expected = fmt::format("call {}'s future holds {}", i, i * 10),
-          .got = got,
-          .idea = "return the future the pool's submit() gave you for a task that returns call()"};
-    }
-  }
-  if (together.max_waiting() < 2) {
-    ADD_FAILURE() << Feedback{.expected = "2 calls running at the same time (max_workers = 2)",
-                              .got = "the calls ran one at a time",
-                              .idea = "create the cf::ThreadPoolExecutor with max_workers threads"};
-  }
+  expect_calls_run_on_the_pool([&](std::function<int()> call) { return executor_->submit(std::move(call)); },
+                               "max_workers = 2");
 }
 
 GRADED_TEST_F(BoundedExecutorTest, ExceptionsStayInTheirFutures, .points = 2, .step = 1,
               .tag = "exceptions in futures") {
   make(1, 2);
-  auto future =
-      call("submit", [&] { return executor_->submit([]() -> int { throw std::out_of_range("no such item"); }); });
-  const std::string got = outcome_of(future);
-  if (got != "std::out_of_range: no such item") {
-    ADD_FAILURE() << Feedback{.expected = "result() rethrows std::out_of_range: no such item",
-                              .got = got,
-                              .idea = "let the pool's task throw: its future keeps what call() threw"};
-  }
+  expect_exceptions_stay_in_their_futures(
+      [&](std::function<int()> call) { return executor_->submit(std::move(call)); });
 }
 
 GRADED_TEST_F(BoundedExecutorTest, RejectsBadArguments, .points = 2, .step = 1, .tag = "edge cases") {
