@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "cf/detail/state_pool.hpp"
 #include "cf/detail/work_item.hpp"
 #include "cf/future.hpp"
 #include "cf/map.hpp"
@@ -99,7 +100,8 @@ auto ThreadPoolExecutor::submit(F&& fn, Args&&... args)
   auto call = [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable -> R {
     return std::invoke(std::move(fn), std::move(args)...);
   };
-  auto task = std::make_shared<detail::Task<R, decltype(call)>>(std::move(call));
+  using Task = detail::Task<R, decltype(call)>;
+  auto task = std::allocate_shared<Task>(detail::PooledAllocator<Task>{}, std::move(call));
   enqueue(task);
   return Future<R>(std::shared_ptr<detail::State<R>>(std::move(task)));
 }
