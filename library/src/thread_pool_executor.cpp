@@ -148,6 +148,10 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
 
   /// The next item, or null when the pool is shutting down (or broken) and the queue is empty.
   std::shared_ptr<WorkItem> take() {
+    if (queued_.load(std::memory_order_relaxed) > 0) {  // work waiting: take it without counting as a spinner
+      std::lock_guard lock(mutex_);
+      if (!queue_.empty()) return pop_locked();
+    }
     if (std::shared_ptr<WorkItem> item = take_while_spinning()) return item;
     std::unique_lock lock(mutex_);
     while (queue_.empty()) {
