@@ -246,6 +246,8 @@ int ThreadPoolExecutor::max_workers() const noexcept { return core_->max_workers
 
 int ThreadPoolExecutor::worker_count() const { return core_->worker_count(); }
 
-void ThreadPoolExecutor::enqueue(std::shared_ptr<detail::WorkItem> item) { core_->enqueue(std::move(item)); }
+void ThreadPoolExecutor::enqueue(detail::ThreadPoolCore& core, std::shared_ptr<detail::WorkItem> item) {
+  core.enqueue(std::move(item));
+}
 
 }  // namespace cf
