@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "cf/detail/futex.hpp"
 #include "cf/detail/trace_hooks.hpp"
 #include "cf/exceptions.hpp"
 #include "cf/log.hpp"
 #include "cf/thread_name.hpp"
+#include "ring_queue.hpp"
 
 namespace cf::detail {
 
@@ -61,12 +62,12 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   }
 
   void shutdown(bool wait, bool cancel_futures) {
-    std::deque<std::shared_ptr<WorkItem>> cancelled;
+    std::vector<std::shared_ptr<WorkItem>> cancelled;
     {
       std::lock_guard lock(mutex_);
       shutdown_ = true;
       if (cancel_futures) {
-        cancelled.swap(queue_);
+        cancelled = queue_.take_all();
         queued_.store(0, std::memory_order_relaxed);
       }
     }
@@ -130,11 +131,11 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   }
 
   void break_pool() {
-    std::deque<std::shared_ptr<WorkItem>> failed;
+    std::vector<std::shared_ptr<WorkItem>> failed;
     {
       std::lock_guard lock(mutex_);
       broken_ = true;
-      failed.swap(queue_);
+      failed = queue_.take_all();
       queued_.store(0, std::memory_order_relaxed);
     }
     work_available_.notify_all();
@@ -147,6 +148,10 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
 
   /// The next item, or null when the pool is shutting down (or broken) and the queue is empty.
   std::shared_ptr<WorkItem> take() {
+    if (queued_.load(std::memory_order_relaxed) > 0) {  // work waiting: take it without counting as a spinner
+      std::lock_guard lock(mutex_);
+      if (!queue_.empty()) return pop_locked();
+    }
     if (std::shared_ptr<WorkItem> item = take_while_spinning()) return item;
     std::unique_lock lock(mutex_);
     while (queue_.empty()) {
@@ -178,8 +183,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   }
 
   std::shared_ptr<WorkItem> pop_locked() {
-    std::shared_ptr<WorkItem> item = std::move(queue_.front());
-    queue_.pop_front();
+    std::shared_ptr<WorkItem> item = queue_.pop_front();
     queued_.store(queue_.size(), std::memory_order_relaxed);
     idle_.fetch_sub(1, std::memory_order_relaxed);
     return item;
@@ -193,7 +197,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
 
   std::mutex mutex_;  // guards everything below but the atomics
   std::condition_variable work_available_;
-  std::deque<std::shared_ptr<WorkItem>> queue_;
+  RingQueue<std::shared_ptr<WorkItem>> queue_;
   std::vector<std::thread> threads_;  // not yet joined
   int started_ = 0;                   // threads ever started (they are never restarted)
   int sleeping_ = 0;                  // workers blocked in work_available_
@@ -242,6 +246,8 @@ int ThreadPoolExecutor::max_workers() const noexcept { return core_->max_workers
 
 int ThreadPoolExecutor::worker_count() const { return core_->worker_count(); }
 
-void ThreadPoolExecutor::enqueue(std::shared_ptr<detail::WorkItem> item) { core_->enqueue(std::move(item)); }
+void ThreadPoolExecutor::enqueue(detail::ThreadPoolCore& core, std::shared_ptr<detail::WorkItem> item) {
+  core.enqueue(std::move(item));
+}
 
 }  // namespace cf

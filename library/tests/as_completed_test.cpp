@@ -31,7 +31,7 @@ auto drain(Range&& iteration) {
 }
 
 /// Watches a future's shared state, to see when the last handle to it is gone.
-std::weak_ptr<cf::detail::StateBase> watch(const cf::AnyFuture& future) { return future.state().weak_from_this(); }
+std::weak_ptr<cf::detail::StateBase> watch(const cf::AnyFuture& future) { return future.weak_state(); }
 
 // D29 (TAC test_no_timeout, test_duplicate_futures)
 TEST(AsCompletedTest, YieldsEachDistinctFutureOnce) {

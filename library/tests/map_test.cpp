@@ -11,8 +11,8 @@
 #include <list>
 #include <memory>
 #include <ranges>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -281,6 +281,15 @@ TEST(MapTest, BuffersizeSubmitsOnlyThatManyCallsAheadOfTheResultsTaken) {
     if (taken.size() == 5) break;
   }
   EXPECT_EQ(taken, (std::vector{0, 1, 4, 9, 16}));
+}
+
+// A buffered map outliving its pool: the next submission throws ShutdownError (the pool is shut
+// down) instead of reaching the destroyed pool, as the process pool's does.
+TEST(MapTest, BufferedMapThatOutlivesItsPoolThrowsShutdownErrorWhenItSubmitsAgain) {
+  auto pool = std::make_unique<cf::ThreadPoolExecutor>(1);
+  auto squares = pool->map([](int x) { return x * x; }, std::views::iota(0), cf::MapOptions{.buffersize = 2});
+  pool.reset();  // runs the two calls submitted so far
+  EXPECT_THROW(*squares.begin(), cf::ShutdownError);
 }
 
 TEST(MapTest, BuffersizeKeepsATemporaryInputAlive) {

@@ -439,6 +439,24 @@ TEST(ThreadPoolTest, OneWorkerRunsCallsInSubmissionOrder) {
   EXPECT_EQ(order, expected);
 }
 
+// The queue is a circular buffer: order holds when it grows while its front has wrapped around.
+TEST(ThreadPoolTest, OrderHoldsWhileTheQueueGrowsAroundItsEnd) {
+  std::vector<int> order;
+  int submitted = 0;
+  {
+    cf::ThreadPoolExecutor pool(1);
+    for (int round = 0; round < 2; ++round) {
+      cf_test::Gate gate;
+      pool.submit([waiter = gate.waiter()] { waiter.wait(); });
+      for (int i = 0; i < 50 + 250 * round; ++i) pool.submit([&order, n = submitted++] { order.push_back(n); });
+      gate.open();
+    }
+  }
+  std::vector<int> expected(350);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(order, expected);
+}
+
 // G69 (TS test_thread_names_assigned): five calls running at once name five threads.
 TEST(ThreadPoolTest, NamesThreadsWithPrefixAndIndex) {
   cf::ThreadPoolExecutor pool({.max_workers = 5, .thread_name_prefix = "SpecialPool"});

@@ -80,6 +80,8 @@ class AnyFuture {
 
   /// The shared state; for cf internals (wait, as_completed, executors).
   detail::StateBase& state() const noexcept { return *state_; }
+  /// A weak reference to the shared state, which does not keep it alive (a callback's, a test's).
+  std::weak_ptr<detail::StateBase> weak_state() const noexcept { return state_; }
   /// Identity of the shared state (null for a moved-from handle); what == and hash compare.
   const void* id() const noexcept { return state_.get(); }
 
@@ -204,10 +206,11 @@ template <class F>
 void Future<T>::add_done_callback(F fn) const {
   static_assert(std::is_invocable_v<F&, const Future<T>&> || std::is_invocable_v<F&>,
                 "a done-callback takes the future (const cf::Future<T>&) or nothing");
-  auto invoke = [fn = std::move(fn)](detail::StateBase& state) mutable {
+  // Weak: a strong handle in the state's own listener would keep a never-finished state alive.
+  auto invoke = [fn = std::move(fn), weak = weak_state()](detail::StateBase& state) mutable {
     detail::run_callback_reporting_errors(state, [&] {
       if constexpr (std::is_invocable_v<F&, const Future<T>&>) {
-        const Future<T> self(std::static_pointer_cast<detail::State<T>>(state.shared_from_this()));
+        const Future<T> self(std::static_pointer_cast<detail::State<T>>(std::shared_ptr<detail::StateBase>(weak)));
         fn(self);
       } else {
         fn();

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "cf/detail/state_pool.hpp"
 #include "cf/detail/work_item.hpp"
 #include "cf/future.hpp"
 #include "cf/map.hpp"
@@ -85,7 +86,12 @@ class ThreadPoolExecutor {
   static int default_max_workers() noexcept;
 
  private:
-  void enqueue(std::shared_ptr<detail::WorkItem> item);
+  /// submit() on a pool's core: what a buffered map holds, so that it never reaches a destroyed
+  /// pool (the core of a pool that is gone throws ShutdownError).
+  template <class F, class... Args>
+  static auto submit_to(detail::ThreadPoolCore& core, F&& fn, Args&&... args)
+      -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
+  static void enqueue(detail::ThreadPoolCore& core, std::shared_ptr<detail::WorkItem> item);
 
   std::shared_ptr<detail::ThreadPoolCore> core_;
 };
@@ -95,12 +101,19 @@ class ThreadPoolExecutor {
 template <class F, class... Args>
 auto ThreadPoolExecutor::submit(F&& fn, Args&&... args)
     -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> {
+  return submit_to(*core_, std::forward<F>(fn), std::forward<Args>(args)...);
+}
+
+template <class F, class... Args>
+auto ThreadPoolExecutor::submit_to(detail::ThreadPoolCore& core, F&& fn, Args&&... args)
+    -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> {
   using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
   auto call = [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable -> R {
     return std::invoke(std::move(fn), std::move(args)...);
   };
-  auto task = std::make_shared<detail::Task<R, decltype(call)>>(std::move(call));
-  enqueue(task);
+  using Task = detail::Task<R, decltype(call)>;
+  auto task = std::allocate_shared<Task>(detail::PooledAllocator<Task>{}, std::move(call));
+  enqueue(core, task);
   return Future<R>(std::shared_ptr<detail::State<R>>(std::move(task)));
 }
 
@@ -117,10 +130,10 @@ auto ThreadPoolExecutor::map(F&& fn, RangesAndOptions&&... ranges_and_options) {
           if (*options.buffersize < 1) throw std::invalid_argument("buffersize must be >= 1.");
           auto inputs = std::make_shared<detail::ZippedInputs<std::views::all_t<decltype(ranges)>...>>(
               std::forward<decltype(ranges)>(ranges)...);
-          typename MapResult<R>::Feeder feeder = [this, call, inputs](std::deque<Future<R>>& pending) {
+          typename MapResult<R>::Feeder feeder = [core = core_, call, inputs](std::deque<Future<R>>& pending) {
             return inputs
                 ->next([&](auto&&... items) {
-                  pending.push_back(submit(call, std::forward<decltype(items)>(items)...));
+                  pending.push_back(submit_to(*core, call, std::forward<decltype(items)>(items)...));
                   return std::size_t{1};
                 })
                 .value_or(0);

@@ -30,7 +30,9 @@ enum class Status : std::uint32_t { Pending = 0, Running = 1, Completing = 2, Ca
 /// Readable type name ("int", "std::runtime_error") for repr() and reports.
 std::string demangle(const char* mangled_name);
 
-class StateBase : public std::enable_shared_from_this<StateBase> {
+// Not enable_shared_from_this: its weak reference would cost every task two more atomic
+// operations; the one holder that needs a handle back (a done-callback) keeps a weak_ptr itself.
+class StateBase {
  public:
   /// Runs once when the future becomes done; wait(), as_completed() and done-callbacks use it.
   using Listener = std::function<void(StateBase&)>;
