@@ -1,12 +1,12 @@
 #include "grader/runner/grading.hpp"
 
-
 #include <cf/cf.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <locale>
 #include <map>
 #include <numeric>
 #include <random>
@@ -198,13 +198,30 @@ std::vector<ExerciseResult> grade(const Manifest& manifest, const GradeOptions& 
   return results;
 }
 
+namespace {
+
+/// libstdc++ fills the locale's ctype<char>::narrow() table lazily, a character at a time, from
+/// whichever thread asks first; std::regex asks while it compiles and matches, and the judging
+/// threads do both at once (ThreadSanitizer reports it). Filling the whole table once, before
+/// they start, leaves them nothing to write.
+bool fill_narrow_table() {
+  char all[256];
+  char narrowed[256];
+  for (int c = 0; c < 256; ++c) all[c] = static_cast<char>(c);
+  std::use_facet<std::ctype<char>>(std::locale()).narrow(all, all + 256, '\0', narrowed);
+  return true;
+}
+
+}  // namespace
+
 void run_tests(const fs::path& binary, const Catalog& catalog, const TestRunOptions& options, ExerciseResult& result) {
+  [[maybe_unused]] static const bool narrow_table_filled = fill_narrow_table();
   // Outputs and results, in a folder only we can open (a test never writes into it by name).
   // Without a sandbox, a test running as a user id of its own must pass through to its TMPDIR.
   const bool other_user = !options.child.sandbox && options.child.limits.max_processes && ::geteuid() == 0;
-  const ScratchDirectory scratch("workbook-grade-", options.scratch_root,
-                                 other_user ? fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec
-                                            : fs::perms::owner_all);
+  const ScratchDirectory scratch(
+      "workbook-grade-", options.scratch_root,
+      other_user ? fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec : fs::perms::owner_all);
   result.status = ExerciseResult::Status::Graded;
   std::vector<std::size_t> order(catalog.size());
   std::iota(order.begin(), order.end(), 0);
@@ -261,8 +278,8 @@ std::string first_build_error(const std::string& log) {
   std::size_t errors = 0;
   std::size_t first = lines.size();
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const bool error =
-        std::regex_search(lines[i].begin(), lines[i].end(), located) || lines[i].find("undefined reference") != std::string::npos;
+    const bool error = std::regex_search(lines[i].begin(), lines[i].end(), located) ||
+                       lines[i].find("undefined reference") != std::string::npos;
     if (error && errors++ == 0) first = i;
   }
   if (errors == 0) return tail(log, 15);
