@@ -41,6 +41,10 @@ void futex_wake_all(std::atomic<std::uint32_t>& word) {
   syscall(SYS_futex, address_of(word), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 }
 
+void futex_wake_one(std::atomic<std::uint32_t>& word) {
+  syscall(SYS_futex, address_of(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
 bool SpinWait::next() noexcept {
   if (++steps_ % 16 != 0) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "cf/detail/trace_hooks.hpp"
@@ -49,6 +50,18 @@ std::string demangle(const char* mangled_name) {
                                                   std::free);
   return status == 0 && readable ? std::string(readable.get()) : std::string(mangled_name);
 }
+
+struct StateBase::Listeners {
+  struct Registered {
+    std::uint64_t id;
+    ListenerKind kind;
+    Listener listener;
+  };
+  std::vector<Registered> registered;
+  std::uint64_t next_id = 0;
+};
+
+void StateBase::ListenersDeleter::operator()(Listeners* listeners) const noexcept { delete listeners; }
 
 bool StateBase::try_start() noexcept {
   std::uint32_t word = word_.load(std::memory_order_relaxed);
@@ -111,10 +124,10 @@ void StateBase::finish(Status final_status) {
   const std::uint32_t old = word_.exchange(static_cast<std::uint32_t>(final_status), std::memory_order_acq_rel);
   if (old & kSleepersBit) futex_wake_all(word_);
   if (old & kListenersBit) {
-    std::vector<RegisteredListener> to_run;
+    std::vector<Listeners::Registered> to_run;
     {
-      std::lock_guard lock(listeners_mutex_);
-      to_run.swap(listeners_);
+      std::lock_guard lock(listeners_lock_);
+      if (listeners_) to_run.swap(listeners_->registered);
     }
     for (const ListenerKind kind : {ListenerKind::Waiter, ListenerKind::Callback}) {
       for (auto& entry : to_run) {
@@ -149,21 +162,22 @@ bool StateBase::wait_done(const Clock::time_point* deadline) const {
 }
 
 std::optional<std::uint64_t> StateBase::add_listener(Listener listener, ListenerKind kind) {
-  std::lock_guard lock(listeners_mutex_);
+  std::lock_guard lock(listeners_lock_);
   std::uint32_t word = word_.load(std::memory_order_acquire);
   do {
     if (is_done(status_of(word))) return std::nullopt;
   } while (
       !word_.compare_exchange_weak(word, word | kListenersBit, std::memory_order_acq_rel, std::memory_order_acquire));
-  // finish() takes listeners_mutex_ after clearing the bit, so it sees this entry.
-  const std::uint64_t id = next_listener_id_++;
-  listeners_.push_back({id, kind, std::move(listener)});
+  // finish() takes listeners_lock_ after clearing the bit, so it sees this entry.
+  if (!listeners_) listeners_.reset(new Listeners);
+  const std::uint64_t id = listeners_->next_id++;
+  listeners_->registered.push_back({id, kind, std::move(listener)});
   return id;
 }
 
 void StateBase::remove_listener(std::uint64_t id) {
-  std::lock_guard lock(listeners_mutex_);
-  std::erase_if(listeners_, [id](const auto& entry) { return entry.id == id; });
+  std::lock_guard lock(listeners_lock_);
+  if (listeners_) std::erase_if(listeners_->registered, [id](const auto& entry) { return entry.id == id; });
 }
 
 std::string StateBase::repr() const {
@@ -182,11 +196,10 @@ std::string StateBase::repr() const {
   return text + "unknown>";
 }
 
-void fail_work_item(WorkItem& item, const std::exception_ptr& error) {
-  StateBase& state = item.state();
-  if (!state.try_begin_completion()) return;
-  state.store_exception(error);
-  state.publish();
+void fail_work_item(StateBase& item, const std::exception_ptr& error) {
+  if (!item.try_begin_completion()) return;
+  item.store_exception(error);
+  item.publish();
 }
 
 }  // namespace cf::detail

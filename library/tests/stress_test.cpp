@@ -201,4 +201,24 @@ TEST(StressTest, AbandonedIterationsRaceCompletionsAndShutdown) {
   }
 }
 
+// Several threads submit bursts and wait for them, so the workers keep running out of work,
+// spinning and going to sleep while the next burst arrives from another thread: a wake-up lost
+// between a submit and a worker going to sleep leaves a call queued forever (ctest's timeout).
+TEST(StressTest, BurstsFromSeveralThreadsNeverStrandACallWhileWorkersSleep) {
+  constexpr int kSubmitters = 3;
+  constexpr int kRounds = 300;
+  cf::ThreadPoolExecutor pool(3);
+  std::vector<std::jthread> submitters;
+  for (int s = 0; s < kSubmitters; ++s) {
+    submitters.emplace_back([&pool, s] {
+      for (int round = 0; round < kRounds; ++round) {
+        const int burst = 1 + (round * (s + 1)) % 9;
+        std::vector<cf::Future<int>> futures;
+        for (int i = 0; i < burst; ++i) futures.push_back(pool.submit([i] { return i; }));
+        for (int i = 0; i < burst; ++i) ASSERT_EQ(futures[static_cast<std::size_t>(i)].result(), i);
+      }
+    });
+  }
+}
+
 }  // namespace

@@ -439,7 +439,7 @@ TEST(ThreadPoolTest, OneWorkerRunsCallsInSubmissionOrder) {
   EXPECT_EQ(order, expected);
 }
 
-// The queue is a circular buffer: order holds when it grows while its front has wrapped around.
+// The queue is a chain of fixed-size segments: order holds when it grows past one segment and wraps.
 TEST(ThreadPoolTest, OrderHoldsWhileTheQueueGrowsAroundItsEnd) {
   std::vector<int> order;
   int submitted = 0;

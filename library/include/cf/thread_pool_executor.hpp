@@ -91,7 +91,7 @@ class ThreadPoolExecutor {
   template <class F, class... Args>
   static auto submit_to(detail::ThreadPoolCore& core, F&& fn, Args&&... args)
       -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
-  static void enqueue(detail::ThreadPoolCore& core, std::shared_ptr<detail::WorkItem> item);
+  static void enqueue(detail::ThreadPoolCore& core, std::shared_ptr<detail::StateBase> item);
 
   std::shared_ptr<detail::ThreadPoolCore> core_;
 };

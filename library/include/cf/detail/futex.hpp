@@ -19,6 +19,9 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const 
 /// Wakes every thread sleeping in futex_wait on `word`.
 void futex_wake_all(std::atomic<std::uint32_t>& word);
 
+/// Wakes at most one thread sleeping in futex_wait on `word`.
+void futex_wake_one(std::atomic<std::uint32_t>& word);
+
 /// A non-negative duration as the timespec that system calls take.
 timespec to_timespec(Clock::duration duration) noexcept;
 

@@ -9,7 +9,6 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "cf/detail/futex.hpp"
+#include "cf/detail/spin_lock.hpp"
 
 namespace cf::detail {
 
@@ -63,6 +63,17 @@ class StateBase {
   void store_exception(std::exception_ptr error) noexcept { error_ = std::move(error); }
   /// Completing -> Finished: wakes sleepers and runs listeners in this thread, outside any lock.
   void publish();
+  /// True for the first caller only, once the future finished with a value: that one may move
+  /// the value out (Future::take).
+  bool mark_taken() noexcept { return !(word_.fetch_or(kTakenBit, std::memory_order_acq_rel) & kTakenBit); }
+  /// The value was moved out by take().
+  bool taken() const noexcept { return (word_.load(std::memory_order_acquire) & kTakenBit) != 0; }
+
+  /// For a queued call (detail::Task): runs it unless the future was cancelled, and stores its
+  /// outcome without publishing it. True if there is an outcome to publish(). A state with no
+  /// call of its own (a future made by hand) has nothing to run.
+  virtual bool execute() noexcept { return false; }
+
   /// Throws InvalidStateError naming the current state, for a second set_result/set_exception.
   [[noreturn]] void throw_invalid_state() const;
 
@@ -89,22 +100,24 @@ class StateBase {
   static constexpr std::uint32_t kStatusMask = 0x7;
   static constexpr std::uint32_t kSleepersBit = 0x8;    // a thread sleeps in wait_done()
   static constexpr std::uint32_t kListenersBit = 0x10;  // listeners_ may be non-empty
+  static constexpr std::uint32_t kTakenBit = 0x20;      // take() moved the value out (set once done)
 
   static Status status_of(std::uint32_t word) noexcept { return static_cast<Status>(word & kStatusMask); }
   static bool is_done(Status s) noexcept { return s == Status::Cancelled || s == Status::Finished; }
   /// Sets the final status, then wakes and notifies whoever registered interest.
   void finish(Status final_status);
 
-  mutable std::atomic<std::uint32_t> word_{static_cast<std::uint32_t>(Status::Pending)};
-  std::exception_ptr error_;
-  std::mutex listeners_mutex_;
-  struct RegisteredListener {
-    std::uint64_t id;
-    ListenerKind kind;
-    Listener listener;
+  // Most futures never get a listener, so the list is allocated by the first one: a state small
+  // enough for one cache line costs the pool fewer cache misses per task.
+  struct Listeners;
+  struct ListenersDeleter {
+    void operator()(Listeners* listeners) const noexcept;
   };
-  std::vector<RegisteredListener> listeners_;
-  std::uint64_t next_listener_id_ = 0;
+
+  mutable std::atomic<std::uint32_t> word_{static_cast<std::uint32_t>(Status::Pending)};
+  SpinLock listeners_lock_;  // guards listeners_
+  std::exception_ptr error_;
+  std::unique_ptr<Listeners, ListenersDeleter> listeners_;
 };
 
 /// StateBase plus the result value. void results are stored as std::monostate.
@@ -120,9 +133,6 @@ class State : public StateBase {
   }
   /// The value; requires status() == Finished without exception.
   Stored& value() noexcept { return *value_; }
-  /// True for the first caller only: that one may move the value out (Future::take).
-  bool mark_taken() noexcept { return !taken_.exchange(true, std::memory_order_acq_rel); }
-  bool taken() const noexcept { return taken_.load(std::memory_order_acquire); }
 
  protected:
   std::string result_type_name() const override {
@@ -135,7 +145,6 @@ class State : public StateBase {
 
  private:
   std::optional<Stored> value_;
-  std::atomic<bool> taken_{false};
 };
 
 }  // namespace cf::detail

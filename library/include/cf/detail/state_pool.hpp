@@ -14,7 +14,8 @@ namespace cf::detail {
 inline constexpr std::size_t kPoolGranule = 64;
 inline constexpr std::size_t kLargestPooledBlock = 512;
 
-/// A block of at least `size` bytes (0 < size <= kLargestPooledBlock), aligned as operator new.
+/// A block of at least `size` bytes (0 < size <= kLargestPooledBlock), starting on a 64-byte
+/// cache line.
 void* take_pooled_block(std::size_t size);
 /// Gives back a block that take_pooled_block(size) returned, with the same size.
 void give_pooled_block(void* block, std::size_t size) noexcept;

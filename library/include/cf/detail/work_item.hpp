@@ -1,5 +1,6 @@
 // A queued call: the future's state and the callable in one allocation, so submit() costs one
-// heap allocation and the queue holds a pointer to it.
+// heap allocation and the queue holds a pointer to it. A task whose call captures an int or so
+// fits one 64-byte cache line, reference counts included.
 #pragma once
 
 #include <exception>
@@ -12,21 +13,11 @@
 
 namespace cf::detail {
 
-class WorkItem {
- public:
-  virtual ~WorkItem() = default;
-  /// Runs the call unless the future was cancelled, and stores its outcome without publishing
-  /// it. Returns true if there is an outcome to publish().
-  virtual bool execute() noexcept = 0;
-  /// The future's state, to publish, cancel or fail it.
-  virtual StateBase& state() noexcept = 0;
-};
-
-/// Fails a queued item that will never run (the pool broke); no-op if it is already done.
-void fail_work_item(WorkItem& item, const std::exception_ptr& error);
+/// Fails a queued call that will never run (the pool broke); no-op if it is already done.
+void fail_work_item(StateBase& item, const std::exception_ptr& error);
 
 template <class R, class Call>
-class Task final : public State<R>, public WorkItem {
+class Task final : public State<R> {
  public:
   explicit Task(Call call) : call_(std::move(call)) {}
 
@@ -53,8 +44,6 @@ class Task final : public State<R>, public WorkItem {
     call_.reset();  // the pool keeps no reference to a call that ran (bpo-16284)
     return stored;
   }
-
-  StateBase& state() noexcept override { return *this; }
 
  private:
   std::optional<Call> call_;
