@@ -54,8 +54,7 @@ class HandoffQueue {
     }
     T item = std::move(head_->slots[slot]);
     head_->slots[slot] = T();
-    // Release: whatever the popping thread did before (the pool counts its worker busy) is
-    // visible to a thread that reads the new count.
+    // Release: a thread that reads the new count (size()) also sees the slot emptied.
     popped_.store(index + 1, std::memory_order_release);
     return item;
   }
