@@ -5,6 +5,11 @@
 // queue grows without moving an item a pop may be reading; a segment the pops have left is
 // recycled for the next push that needs one. The thread pool spent most of its time on one lock
 // that both sides took for every task.
+//
+// The pops keep the count they last read (pushed_seen_) and read the pushers' count again only
+// once they have taken that many: each read of a line the pusher keeps writing moves it between
+// CPUs, and the pusher then waits to get it back. Reading it once per batch instead of two or
+// three times per item took the pool from 0.16-0.21 to 0.06-0.09 us per task (README).
 #pragma once
 
 #include <array>
@@ -46,7 +51,11 @@ class HandoffQueue {
   /// each other; they may overlap push().
   std::optional<T> pop() {
     const std::uint64_t index = popped_.load(std::memory_order_relaxed);
-    if (index == pushed_.load(std::memory_order_acquire)) return std::nullopt;
+    if (index == pushed_seen_.load(std::memory_order_relaxed)) {
+      const std::uint64_t pushed = pushed_.load(std::memory_order_acquire);
+      pushed_seen_.store(pushed, std::memory_order_relaxed);
+      if (index == pushed) return std::nullopt;
+    }
     const std::size_t slot = index % kSegmentSlots;
     if (slot == 0 && index != 0) {  // the push of this item linked the next segment
       Segment* left = std::exchange(head_, head_->next);
@@ -60,8 +69,10 @@ class HandoffQueue {
   }
 
   /// True if an item was pushed and not yet popped; may be out of date by the time it returns.
+  /// Reads the pushers' count only if the pops' own copy shows nothing left.
   bool maybe_nonempty() const noexcept {
-    return pushed_.load(std::memory_order_seq_cst) != popped_.load(std::memory_order_acquire);
+    const std::uint64_t popped = popped_.load(std::memory_order_acquire);
+    return popped != pushed_seen_.load(std::memory_order_relaxed) || pushed_.load(std::memory_order_seq_cst) != popped;
   }
   /// Items pushed and not yet popped, as seen from any thread (exact for the pushing thread
   /// only while no pop runs).
@@ -96,6 +107,7 @@ class HandoffQueue {
   // writes too.
   alignas(64) Segment* head_;  // the pops' side
   std::atomic<std::uint64_t> popped_{0};
+  std::atomic<std::uint64_t> pushed_seen_{0};  // pushed_ as a pop last read it; written by pops only
   alignas(64) Segment* tail_;  // the pushes' side
   std::atomic<std::uint64_t> pushed_{0};
   alignas(64) std::atomic<Segment*> spare_{nullptr};

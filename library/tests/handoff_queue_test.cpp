@@ -40,6 +40,22 @@ TEST(HandoffQueue, KeepsOrderWhenPushesAndPopsAlternateOverSegmentEnds) {
   EXPECT_EQ(next_popped, next_pushed);
 }
 
+// The pops keep the count they last read and read the pushers' count again only when they have
+// used it up: a push made after that, and only that push, must still show.
+TEST(HandoffQueue, SeesAPushMadeAfterThePopsLastReadTheCount) {
+  cf::detail::HandoffQueue<int> queue;
+  for (int i = 0; i < 5; ++i) queue.push(i);
+  ASSERT_EQ(queue.pop(), 0);  // reads the count: 5
+  for (int i = 1; i < 5; ++i) ASSERT_EQ(queue.pop(), i);
+  EXPECT_FALSE(queue.maybe_nonempty());
+  queue.push(5);
+  EXPECT_TRUE(queue.maybe_nonempty());
+  EXPECT_EQ(queue.size(), 1U);
+  ASSERT_EQ(queue.pop(), 5);
+  EXPECT_FALSE(queue.maybe_nonempty());
+  EXPECT_FALSE(queue.pop().has_value());
+}
+
 TEST(HandoffQueue, DestroysWhatIsStillQueued) {
   const auto item = std::make_shared<int>(7);
   {
