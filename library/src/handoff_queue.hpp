@@ -108,7 +108,7 @@ class HandoffQueue {
   alignas(64) Segment* head_;  // the pops' side
   std::atomic<std::uint64_t> popped_{0};
   std::atomic<std::uint64_t> pushed_seen_{0};  // pushed_ as a pop last read it; written by pops only
-  alignas(64) Segment* tail_;  // the pushes' side
+  alignas(64) Segment* tail_;                  // the pushes' side
   std::atomic<std::uint64_t> pushed_{0};
   alignas(64) std::atomic<Segment*> spare_{nullptr};
 };

@@ -64,9 +64,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
         }
       }
     }
-    // A worker spinning in take() will take an item without being woken: wake sleepers only for
-    // what the spinners cannot cover (a futex wake costs more than the tiny tasks).
-    if (sleeping_.load() > 0 && queue_.size() > static_cast<std::size_t>(spinning_.load())) wake_one_sleeper();
+    wake_a_sleeper_if_spinners_fall_short();
   }
 
   void shutdown(bool wait, bool cancel_futures) {
@@ -187,7 +185,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       if (std::shared_ptr<StateBase> item = try_pop()) {
         spinning_.fetch_sub(1);
         // An enqueue() that counted on us to take a later item too woke nobody for it.
-        if (sleeping_.load() > 0 && queue_.size() > static_cast<std::size_t>(spinning_.load())) wake_one_sleeper();
+        wake_a_sleeper_if_spinners_fall_short();
         return item;
       }
     }
@@ -200,6 +198,12 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     std::lock_guard lock(take_lock_);
     std::optional<std::shared_ptr<StateBase>> item = queue_.pop();
     return item ? std::move(*item) : nullptr;
+  }
+
+  /// A worker spinning in take() takes an item without being woken: wake a sleeper only for what
+  /// the spinners cannot cover (a futex wake costs more than the tiny tasks).
+  void wake_a_sleeper_if_spinners_fall_short() {
+    if (sleeping_.load() > 0 && queue_.size() > static_cast<std::size_t>(spinning_.load())) wake_one_sleeper();
   }
 
   /// Wakes one worker asleep in take(); a worker just going to sleep sees the epoch move instead.
